@@ -1,0 +1,52 @@
+"""The ``pijler3`` command: a thin layer that parses arguments and calls the library.
+
+Each command group lives in its own module in this package and is listed in ``COMMANDS``; expected failures
+(``Pijler3Error``) become one line on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from pijler3 import __version__
+from pijler3.errors import Pijler3Error
+
+# command name -> module in pijler3.cli that defines a click command or group called ``command``
+COMMANDS: dict[str, str] = {}
+
+
+class LazyGroup(click.Group):
+    """Imports a command's module only when that command runs, so ``pijler3 --help`` stays fast."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"pijler3.cli.{COMMANDS[cmd_name]}")
+        command: click.Command = module.command
+        return command
+
+
+@click.group(cls=LazyGroup)
+@click.version_option(__version__, prog_name="pijler3")
+def cli() -> None:
+    """Data exchange Agentschap Integratie en Inburgering <-> VDAB (monitoring 3e pijler inburgering)."""
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("pijler3: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except Pijler3Error as exc:
+        click.echo(f"pijler3: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
