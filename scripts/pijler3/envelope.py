@@ -7,21 +7,23 @@
   ``openssl pkeyutl -sign -rawin`` writes it and ``openssl pkeyutl -verify -rawin`` checks it.
 
 ``open_envelope`` verifies the signature against the sender's *pinned* keys before it reads any ciphertext, checks
-kind, wave, replay and addressee, then decrypts in one streaming pass into a temp file (mode 0600) in the destination
-folder while hashing the ciphertext and the plaintext. The temp file is renamed into place only after the ciphertext
-hash, the plaintext hash, the sizes and the row count all match the manifest; on any failure it is deleted.
+kind, wave, replay, addressee and the ciphertext's size and SHA-256, then decrypts into a temp file (mode 0600) in the
+destination folder. The temp file is renamed into place only after the plaintext's SHA-256, size and row count match
+the manifest too (which also catches a ciphertext swapped after its hash was checked: anyone can encrypt to our public
+key, but not to the plaintext the sender signed); on any failure it is deleted.
 
 Row count: for Parquet (the file starts with ``PAR1``) the ``num_rows`` of its footer metadata; for anything else the
 number of lines (``\\n``-terminated, plus a final unterminated line) minus one header line, never below zero. It is a
 consistency check both sides compute the same way, not a CSV parser: a quoted field holding a newline counts twice.
 
-Memory stays constant in the file size: pyrage streams through small buffers and the hashes are incremental.
+Memory stays constant in the file size: pyrage's ``encrypt_file``/``decrypt_file`` stream through small buffers in
+Rust and the digests read 1 MiB chunks. The digests of the file being written are computed by a helper process
+(``pijler3.digest``) on the other core while pyrage runs, because pyrage holds the GIL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -35,6 +37,7 @@ import pyrage
 from cryptography.exceptions import InvalidSignature
 
 from pijler3 import keys
+from pijler3.digest import Digest, DigestProcess, digest_file
 from pijler3.errors import ConfigError, InputError, Pijler3Error
 
 Kind = Literal["aanvraag", "verrijking", "gepseudonimiseerd", "feedback"]
@@ -202,78 +205,15 @@ def envelope_paths(sealed: Path) -> tuple[Path, Path]:
     return sealed.with_name(stem + MANIFEST_SUFFIX), sealed.with_name(stem + SIGNATURE_SUFFIX)
 
 
-# ---- streaming helpers (pyrage calls read/write on these from Rust) ------------------------------------------------
+# ---- helpers -------------------------------------------------------------------------------------------------------
 
 
-class _HashingReader:
-    def __init__(self, raw: BinaryIO, *, count_lines: bool = False) -> None:
-        self._raw = raw
-        self._count_lines = count_lines
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-        self.newlines = 0
-        self.head = b""
-        self.last_byte = b""
-        self.error: BaseException | None = None
-
-    def read(self, size: int = -1) -> bytes:
-        try:
-            data = self._raw.read(size)
-        except BaseException as exc:
-            self.error = exc
-            raise
-        if data:
-            self.sha256.update(data)
-            if self.size < len(PARQUET_MAGIC):
-                self.head = (self.head + data)[: len(PARQUET_MAGIC)]
-            self.size += len(data)
-            if self._count_lines:
-                self.newlines += data.count(b"\n")
-                self.last_byte = data[-1:]
-        return data
-
-    def drain(self) -> None:
-        while self.read(1 << 20):
-            pass
+def _plaintext_format(found: Digest) -> PlaintextFormat:
+    return "parquet" if bytes.fromhex(found.head) == PARQUET_MAGIC else "lines"
 
 
-class _HashingWriter:
-    def __init__(self, raw: BinaryIO, *, count_lines: bool = False) -> None:
-        self._raw = raw
-        self._count_lines = count_lines
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-        self.newlines = 0
-        self.head = b""
-        self.last_byte = b""
-        self.error: BaseException | None = None
-
-    def write(self, data: bytes) -> int:
-        try:
-            written = self._raw.write(data)
-        except BaseException as exc:
-            self.error = exc
-            raise
-        self.sha256.update(data)
-        if self.size < len(PARQUET_MAGIC):
-            self.head = (self.head + data)[: len(PARQUET_MAGIC)]
-        self.size += len(data)
-        if self._count_lines and data:
-            self.newlines += data.count(b"\n")
-            self.last_byte = data[-1:]
-        return written
-
-    def flush(self) -> None:
-        self._raw.flush()
-
-
-def _plaintext_format(head: bytes) -> PlaintextFormat:
-    return "parquet" if head == PARQUET_MAGIC else "lines"
-
-
-def _line_rows(size: int, newlines: int, last_byte: bytes) -> int:
-    lines = newlines + (1 if size and last_byte != b"\n" else 0)
-    return max(lines - 1, 0)
+def _row_count(path: Path, found: Digest) -> int:
+    return parquet_rows(path) if _plaintext_format(found) == "parquet" else max(found.lines - 1, 0)
 
 
 def parquet_rows(path: Path) -> int:
@@ -292,6 +232,11 @@ def _open_exclusive(path: Path) -> BinaryIO:
 
 def _temp_path(folder: Path, name: str) -> Path:
     return folder / f".{name}.{secrets.token_hex(4)}.part"
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb+") as handle:
+        os.fsync(handle.fileno())
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -356,23 +301,20 @@ def seal(
     recipient = bundle.current_recipient
 
     temps = [_temp_path(out_dir, p.name) for p in (ciphertext, manifest_path, signature_path)]
+    before = plaintext.stat()
     try:
-        with plaintext.open("rb") as source, _open_exclusive(temps[0]) as target:
-            reader = _HashingReader(source, count_lines=True)
-            writer = _HashingWriter(target)
+        _open_exclusive(temps[0]).close()
+        with DigestProcess([(plaintext, True), (temps[0], False)], follow_last=True) as helper:
             try:
-                pyrage.encrypt_io(reader, writer, [recipient.recipient])
+                pyrage.encrypt_file(str(plaintext), str(temps[0]), [recipient.recipient])
             except (pyrage.EncryptError, OSError) as exc:
-                cause = reader.error or writer.error or exc
-                raise EnvelopeError(f"{plaintext}: encryption to {ciphertext} failed ({cause})") from cause
-            target.flush()
-            os.fsync(target.fileno())
-        plaintext_format = _plaintext_format(reader.head)
-        row_count = (
-            parquet_rows(plaintext)
-            if plaintext_format == "parquet"
-            else _line_rows(reader.size, reader.newlines, reader.last_byte)
-        )
+                raise EnvelopeError(f"{plaintext}: encryption to {ciphertext} failed ({exc})") from exc
+            helper.writer_done()
+            plain, cipher = helper.results()
+        after = plaintext.stat()
+        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or plain.size != after.st_size:
+            raise EnvelopeError(f"{plaintext}: changed while it was being sealed; seal it again once it is complete")
+        row_count = _row_count(plaintext, plain)
         manifest = Manifest(
             manifest_version=MANIFEST_VERSION,
             file_name=name,
@@ -383,15 +325,16 @@ def seal(
             wave=wave,
             kind=checked_kind,
             schema_version=schema_version,
-            plaintext_format=plaintext_format,
+            plaintext_format=_plaintext_format(plain),
             row_count=row_count,
-            plaintext_size=reader.size,
-            plaintext_sha256=reader.sha256.hexdigest(),
-            ciphertext_size=writer.size,
-            ciphertext_sha256=writer.sha256.hexdigest(),
+            plaintext_size=plain.size,
+            plaintext_sha256=plain.sha256,
+            ciphertext_size=cipher.size,
+            ciphertext_sha256=cipher.sha256,
             created_at=_now(),
         )
         manifest_bytes = manifest.to_bytes()
+        _fsync_file(temps[0])
         for temp, content in ((temps[1], manifest_bytes), (temps[2], signing_key.sign(manifest_bytes))):
             with _open_exclusive(temp) as handle:
                 handle.write(content)
@@ -611,44 +554,35 @@ def _open(
     if size != manifest.ciphertext_size:
         raise TamperedError(f"{sealed}: {size} bytes, but the sender signed {manifest.ciphertext_size}")
 
+    cipher = digest_file(sealed, count_lines=False)
+    if cipher.sha256 != manifest.ciphertext_sha256:
+        raise TamperedError(
+            f"{sealed}: its SHA-256 differs from the one {manifest.sender} signed; the ciphertext was altered in "
+            "transit or storage. Nothing was decrypted; ask the sender to upload it again."
+        )
+
     out_dir.mkdir(parents=True, exist_ok=True)
     temp = _temp_path(out_dir, manifest.file_name)
     try:
-        with sealed.open("rb") as source, _open_exclusive(temp) as sink:
-            reader = _HashingReader(source)
-            writer = _HashingWriter(sink, count_lines=manifest.plaintext_format == "lines")
-            decrypt_error: BaseException | None = None
+        _open_exclusive(temp).close()
+        with DigestProcess([(temp, True)], follow_last=True) as helper:
             try:
-                pyrage.decrypt_io(reader, writer, [age_identity])
+                pyrage.decrypt_file(str(sealed), str(temp), [age_identity])
             except (pyrage.DecryptError, OSError) as exc:
-                if reader.error or writer.error:
-                    raise cast(BaseException, reader.error or writer.error) from None
-                decrypt_error = exc
-            reader.drain()
-            if reader.sha256.hexdigest() != manifest.ciphertext_sha256:
-                raise TamperedError(
-                    f"{sealed}: its SHA-256 differs from the one {manifest.sender} signed; the ciphertext was altered "
-                    "in transit or storage. No plaintext was kept; ask the sender to upload it again."
-                )
-            if decrypt_error is not None:
                 raise DecryptionError(
                     f"{sealed}: is the file {manifest.sender} signed, but it does not decrypt with our key "
-                    f"{manifest.recipient_key_fingerprint} ({decrypt_error}); ask the sender to seal it again"
-                )
-            sink.flush()
-            os.fsync(sink.fileno())
-        rows = (
-            parquet_rows(temp)
-            if manifest.plaintext_format == "parquet"
-            else _line_rows(writer.size, writer.newlines, writer.last_byte)
-        )
+                    f"{manifest.recipient_key_fingerprint} ({exc}); ask the sender to seal it again"
+                ) from None
+            helper.writer_done()
+            (plain,) = helper.results()
+        _fsync_file(temp)
         mismatch = [
             f"{what}: manifest {expected}, decrypted {actual}"
             for what, expected, actual in (
-                ("size", manifest.plaintext_size, writer.size),
-                ("SHA-256", manifest.plaintext_sha256, writer.sha256.hexdigest()),
-                ("format", manifest.plaintext_format, _plaintext_format(writer.head)),
-                ("rows", manifest.row_count, rows),
+                ("size", manifest.plaintext_size, plain.size),
+                ("SHA-256", manifest.plaintext_sha256, plain.sha256),
+                ("format", manifest.plaintext_format, _plaintext_format(plain)),
+                ("rows", manifest.row_count, _row_count(temp, plain)),
             )
             if expected != actual
         ]
