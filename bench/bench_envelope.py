@@ -42,7 +42,8 @@ PEAK_PROBE = textwrap.dedent(
                            wave="2026-S2", kind="aanvraag", out_dir=root / "probe-in",
                            ledger=root / "probe-ledger.json", force=True)
     after_open = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(after_seal // 1024, after_open // 1024)
+    helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(after_seal // 1024, after_open // 1024, helper // 1024)
     """
 )
 
@@ -166,7 +167,7 @@ def main() -> None:
         shutil.rmtree(root / "in")
 
         print("peak RSS of a fresh process (MB):")
-        print(f"{'file MB':>10}{'seal':>8}{'seal+open':>11}")
+        print(f"{'file MB':>10}{'seal':>8}{'seal+open':>11}{'digest helper':>15}")
         for size in (int(s) for s in options.memory_mb.split(",")):
             probe_plaintext = root / f"probe-{size}.csv"
             write_plaintext(probe_plaintext, size * 1_000_000)
@@ -176,8 +177,8 @@ def main() -> None:
                 capture_output=True,
                 text=True,
             )
-            after_seal, after_open = done.stdout.split()
-            print(f"{size:>10}{after_seal:>8}{after_open:>11}")
+            after_seal, after_open, helper = done.stdout.split()
+            print(f"{size:>10}{after_seal:>8}{after_open:>11}{helper:>15}")
             probe_plaintext.unlink()
             shutil.rmtree(root / "probe-out")
             shutil.rmtree(root / "probe-in")
