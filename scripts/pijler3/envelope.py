@@ -568,11 +568,14 @@ def _open(
         with DigestProcess([(temp, True)], follow_last=True) as helper:
             try:
                 pyrage.decrypt_file(str(sealed), str(temp), [age_identity])
-            except (pyrage.DecryptError, OSError) as exc:
+            except pyrage.DecryptError as exc:
                 raise DecryptionError(
                     f"{sealed}: is the file {manifest.sender} signed, but it does not decrypt with our key "
                     f"{manifest.recipient_key_fingerprint} ({exc}); ask the sender to seal it again"
                 ) from None
+            except OSError as exc:
+                # the age stream failing mid-file (the file changed after its hash was checked) or a write error
+                raise EnvelopeError(f"{sealed}: decrypting into {out_dir} failed ({exc}); nothing was kept") from exc
             helper.writer_done()
             (plain,) = helper.results()
         _fsync_file(temp)
