@@ -80,7 +80,18 @@ def test_openssl_verifies_the_manifest_signature_with_the_bundle_pem(
         plaintext, to=agencies, sign_with=vdab / "signing.pem", wave=WAVE, kind="verrijking", out_dir=tmp_path / "out"
     )
     pem = public_pem(vdab, tmp_path)
-    verify = [openssl, "pkeyutl", "-verify", "-rawin", "-pubin", "-inkey", pem, "-sigfile", sealed.signature, "-in"]
+    verify: list[str | Path] = [
+        openssl,
+        "pkeyutl",
+        "-verify",
+        "-rawin",
+        "-pubin",
+        "-inkey",
+        pem,
+        "-sigfile",
+        sealed.signature,
+        "-in",
+    ]
     good = run(*verify, sealed.manifest_path)
     assert good.returncode == 0, good.stderr
     assert b"Signature Verified Successfully" in good.stdout
