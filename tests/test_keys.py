@@ -56,7 +56,8 @@ def test_agencies_get_a_256_bit_pseudonym_key_that_force_never_replaces(tmp_path
     assert len(bytes.fromhex(content.strip())) == 32
 
     old_age_key = (folder / "age.key").read_text()
-    keys.generate("agentschap", folder, force=True)
+    assert not generated.pseudonym_key_kept
+    assert keys.generate("agentschap", folder, force=True).pseudonym_key_kept
     assert (folder / "age.key").read_text() != old_age_key
     assert (folder / "pseudonym.key").read_text() == content
 

@@ -308,6 +308,7 @@ class GeneratedKeys:
     folder: Path
     bundle: Bundle
     pseudonym_key: Path | None
+    pseudonym_key_kept: bool
 
 
 def generate(party: Party, folder: Path, *, force: bool = False) -> GeneratedKeys:
@@ -346,11 +347,13 @@ def generate(party: Party, folder: Path, *, force: bool = False) -> GeneratedKey
     )
     write_bundle(bundle, folder / BUNDLE_FILE)
     pseudonym_key = None
+    kept = False
     if party == "agentschap":
         pseudonym_key = folder / PSEUDONYM_KEY_FILE
-        if not pseudonym_key.exists():
+        kept = pseudonym_key.exists()
+        if not kept:
             _write_pseudonym_key(pseudonym_key)
-    return GeneratedKeys(folder, bundle, pseudonym_key)
+    return GeneratedKeys(folder, bundle, pseudonym_key, kept)
 
 
 def rotate(folder: Path) -> Bundle:

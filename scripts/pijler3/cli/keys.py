@@ -35,7 +35,8 @@ def generate(party: str, folder: Path, force: bool) -> None:
     generated = keys.generate(cast(keys.Party, party), folder, force=force)
     click.echo(f"keys for {party} in {folder}; hand {folder / keys.BUNDLE_FILE} to the other party")
     if generated.pseudonym_key is not None:
-        click.echo(f"pseudonym secret: {generated.pseudonym_key} (never leaves the agencies)")
+        state = "existing one kept: a new one would unlink earlier waves" if generated.pseudonym_key_kept else "new"
+        click.echo(f"pseudonym secret: {generated.pseudonym_key} ({state}; never leaves the agencies)")
     _print_bundle(generated.bundle)
 
 
