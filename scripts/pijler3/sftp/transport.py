@@ -194,6 +194,12 @@ class SftpTransport:
     ) -> None:
         self.close()
 
+    @property
+    def cipher(self) -> str | None:
+        """The negotiated cipher of the open connection (for the audit log and the benchmark)."""
+        transport = self._client.get_transport() if self._client is not None else None
+        return str(transport.local_cipher) if transport is not None else None
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
@@ -260,7 +266,12 @@ class SftpTransport:
         self._client, self._sftp = client, sftp
         server_key = client.get_transport().get_remote_server_key()
         self._record(
-            "connect", user=endpoint.user, host=endpoint.host, port=endpoint.port, host_key=server_key.fingerprint
+            "connect",
+            user=endpoint.user,
+            host=endpoint.host,
+            port=endpoint.port,
+            host_key=server_key.fingerprint,
+            cipher=self.cipher,
         )
         return sftp
 
