@@ -18,6 +18,7 @@ from pijler3.errors import Pijler3Error
 COMMANDS: dict[str, str] = {
     "envelope": "envelope",
     "keys": "keys",
+    "leg": "leg",
     "sftp": "sftp",
 }
 
