@@ -42,9 +42,12 @@ def test_insz_like_values_are_refused_and_nothing_is_written(tmp_path: Path, val
 
 def test_values_that_merely_contain_digits_are_kept(tmp_path: Path) -> None:
     path = tmp_path / "vdab.jsonl"
-    AuditLog(path, "vdab").record("open", remote_path="naar-vdab/2026-S2.aanvraag.age", size=85073003328, port=22)
+    fingerprint = "0123456789012345678abcdef0123456"
+    AuditLog(path, "vdab").record(
+        "open", remote_path="naar-vdab/2026-S2.aanvraag.age", size=85073003328, sender_key=fingerprint, sha256="1" * 64
+    )
     (entry,) = read_audit_log(path)
-    assert entry["size"] == 85073003328
+    assert entry["size"] == 85073003328 and entry["sender_key"] == fingerprint
 
 
 @pytest.mark.parametrize(

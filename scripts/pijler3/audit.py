@@ -25,6 +25,8 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # An INSZ in any of the spellings the extracts use (85073003328, 85.07.30-033.28); file names and messages never
 # carry one, so a match means a caller is about to leak personal data into a log that is kept for years.
 _INSZ_LIKE = re.compile(r"(?<!\d)\d{2}[.\s]?\d{2}[.\s]?\d{2}[-.\s]?\d{3}[.\s]?\d{2}(?!\d)")
+# Hashes and key fingerprints are long hex strings that often contain 11 digits in a row by chance.
+_HEX_DIGEST = re.compile(r"^[0-9a-f]{32,}$")
 _RESERVED = frozenset({"time", "party", "event"})
 
 
@@ -76,7 +78,7 @@ def _checked(event: str, name: str, value: Scalar) -> Scalar:
         )
     if name == "sha256" and value is not None and not (isinstance(value, str) and _SHA256.match(value)):
         raise InputError(f"audit event {event!r}: sha256 must be 64 lower-case hex digits, got {value!r}")
-    if name != "sha256" and isinstance(value, str) and _INSZ_LIKE.search(value):
+    if isinstance(value, str) and not _HEX_DIGEST.match(value) and _INSZ_LIKE.search(value):
         raise InputError(
             f"audit event {event!r}: field {name!r} looks like it holds an INSZ; the audit log never holds personal "
             "data — log the file's wave and kind instead"
