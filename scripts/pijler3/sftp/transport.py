@@ -28,8 +28,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, TypeVar
 
-import paramiko  # type: ignore[import-untyped]
-from paramiko.sftp import CMD_DATA, CMD_READ, CMD_STATUS, int64  # type: ignore[import-untyped]
+import paramiko  # type: ignore[import-untyped, unused-ignore]
+from paramiko.sftp import CMD_DATA, CMD_READ, CMD_STATUS, int64  # type: ignore[import-untyped, unused-ignore]
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
