@@ -19,6 +19,8 @@ COMMANDS: dict[str, str] = {
     "synth": "synth",
     "envelope": "envelope",
     "keys": "keys",
+    "leg": "leg",
+    "sftp": "sftp",
 }
 
 
