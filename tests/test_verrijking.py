@@ -7,21 +7,21 @@ small VDAB extract, exports it, and cleans up. Every person in the extracts is t
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from staging_fixtures import csv_text, write_parquet
 
 from pijler3.dbt_runner import run_dbt
 from pijler3.errors import Pijler3Error
 from pijler3.exchange_files import VERRIJKING_SCHEMA, exporteer_aanvraag, exporteer_verrijking
 from pijler3.loading import KBI_CSV_COLUMNS, VDAB_PARQUET_COLUMNS, load_exchange_csv, load_extract
 from pijler3.vdab import ruim_aanvraag_op
+from staging_fixtures import csv_text, write_parquet
 
 pytestmark = pytest.mark.slow
 
@@ -94,43 +94,70 @@ VDAB: dict[str, list[tuple[object, ...]]] = {
     ],
 }
 
-LEEG_ACTIES = {f"{k}_{t}": v for t in ("orientatie", "context", "competentieversterking", "solliciteren")
-               for k, v in (("heeft_actie", False), ("aantal_acties", 0), ("eerste_start_actie", None))}
+LEEG_ACTIES = {
+    f"{k}_{t}": v
+    for t in ("orientatie", "context", "competentieversterking", "solliciteren")
+    for k, v in (("heeft_actie", False), ("aantal_acties", 0), ("eerste_start_actie", None))
+}
 VERWACHT: dict[str, dict[str, Any]] = {
     "85073003328": {
-        "gekend_bij_vdab": True, "eerste_inschrijving": D(2023, 4, 1), "meest_recente_inschrijving": D(2024, 2, 1),
-        "huidige_categorie_werkzoekende": "03", "status_dienstverlening": "bemiddeling",
+        "gekend_bij_vdab": True,
+        "eerste_inschrijving": D(2023, 4, 1),
+        "meest_recente_inschrijving": D(2024, 2, 1),
+        "huidige_categorie_werkzoekende": "03",
+        "status_dienstverlening": "bemiddeling",
         **LEEG_ACTIES,
-        "heeft_actie_orientatie": True, "aantal_acties_orientatie": 2, "eerste_start_actie_orientatie": D(2023, 5, 1),
-        "heeft_actie_solliciteren": True, "aantal_acties_solliciteren": 1,
+        "heeft_actie_orientatie": True,
+        "aantal_acties_orientatie": 2,
+        "eerste_start_actie_orientatie": D(2023, 5, 1),
+        "heeft_actie_solliciteren": True,
+        "aantal_acties_solliciteren": 1,
         "eerste_start_actie_solliciteren": D(2026, 6, 1),
         "uitstroom_naar_werk": D(2023, 8, 1),
-        "uitstroom_naar_werk_binnen_6_maanden": True, "uitstroom_naar_werk_binnen_12_maanden": True,
+        "uitstroom_naar_werk_binnen_6_maanden": True,
+        "uitstroom_naar_werk_binnen_12_maanden": True,
     },
     "90021512469": {
-        "gekend_bij_vdab": True, "eerste_inschrijving": D(2023, 3, 1), "meest_recente_inschrijving": D(2025, 1, 1),
-        "huidige_categorie_werkzoekende": "05", "status_dienstverlening": "opleiding",
+        "gekend_bij_vdab": True,
+        "eerste_inschrijving": D(2023, 3, 1),
+        "meest_recente_inschrijving": D(2025, 1, 1),
+        "huidige_categorie_werkzoekende": "05",
+        "status_dienstverlening": "opleiding",
         **LEEG_ACTIES,
-        "heeft_actie_context": True, "aantal_acties_context": 1, "eerste_start_actie_context": D(2025, 2, 1),
-        "heeft_actie_competentieversterking": True, "aantal_acties_competentieversterking": 1,
+        "heeft_actie_context": True,
+        "aantal_acties_context": 1,
+        "eerste_start_actie_context": D(2025, 2, 1),
+        "heeft_actie_competentieversterking": True,
+        "aantal_acties_competentieversterking": 1,
         "eerste_start_actie_competentieversterking": D(2023, 9, 1),
         "uitstroom_naar_werk": D(2024, 6, 1),
-        "uitstroom_naar_werk_binnen_6_maanden": False, "uitstroom_naar_werk_binnen_12_maanden": False,
+        "uitstroom_naar_werk_binnen_6_maanden": False,
+        "uitstroom_naar_werk_binnen_12_maanden": False,
     },
     "02041008703": {
-        "gekend_bij_vdab": True, "eerste_inschrijving": None, "meest_recente_inschrijving": None,
-        "huidige_categorie_werkzoekende": None, "status_dienstverlening": None,
+        "gekend_bij_vdab": True,
+        "eerste_inschrijving": None,
+        "meest_recente_inschrijving": None,
+        "huidige_categorie_werkzoekende": None,
+        "status_dienstverlening": None,
         **LEEG_ACTIES,
-        "heeft_actie_orientatie": True, "aantal_acties_orientatie": 1, "eerste_start_actie_orientatie": D(2026, 5, 1),
+        "heeft_actie_orientatie": True,
+        "aantal_acties_orientatie": 1,
+        "eerste_start_actie_orientatie": D(2026, 5, 1),
         "uitstroom_naar_werk": None,
-        "uitstroom_naar_werk_binnen_6_maanden": None, "uitstroom_naar_werk_binnen_12_maanden": None,
+        "uitstroom_naar_werk_binnen_6_maanden": None,
+        "uitstroom_naar_werk_binnen_12_maanden": None,
     },
     "98472899765": {
-        "gekend_bij_vdab": False, "eerste_inschrijving": None, "meest_recente_inschrijving": None,
-        "huidige_categorie_werkzoekende": None, "status_dienstverlening": None,
+        "gekend_bij_vdab": False,
+        "eerste_inschrijving": None,
+        "meest_recente_inschrijving": None,
+        "huidige_categorie_werkzoekende": None,
+        "status_dienstverlening": None,
         **LEEG_ACTIES,
         "uitstroom_naar_werk": None,
-        "uitstroom_naar_werk_binnen_6_maanden": None, "uitstroom_naar_werk_binnen_12_maanden": None,
+        "uitstroom_naar_werk_binnen_6_maanden": None,
+        "uitstroom_naar_werk_binnen_12_maanden": None,
     },
 }
 
@@ -139,6 +166,7 @@ VERWACHT: dict[str, dict[str, Any]] = {
 class Golf:
     root: Path
     aanvraag_csv: Path
+    ontvangen_csv: Path
     vdab_db: Path
     verrijking: Path
     manifest: Path
@@ -154,7 +182,9 @@ def write_kbi(folder: Path) -> None:
 def write_vdab(folder: Path, extra: dict[str, list[tuple[object, ...]]] | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for stem, rows in VDAB.items():
-        write_parquet(folder / f"{stem}.parquet", dict(VDAB_PARQUET_COLUMNS[stem]), [*rows, *(extra or {}).get(stem, [])])
+        write_parquet(
+            folder / f"{stem}.parquet", dict(VDAB_PARQUET_COLUMNS[stem]), [*rows, *(extra or {}).get(stem, [])]
+        )
 
 
 def bouw_vdab(root: Path, vdab_map: Path, aanvraag_csv: Path) -> tuple[Path, Path]:
@@ -191,12 +221,17 @@ def golf(tmp_path_factory: pytest.TempPathFactory) -> Golf:
     aanvraag_csv = root / "aanvraag.csv"
     assert exporteer_aanvraag(restricted, aanvraag_csv).aantal_rijen == len(VERWACHTE_AANVRAAG)
 
+    # VDAB receives the request with two defects added, as a faulty export would have them: a duplicate and an
+    # invalid number. Both must be reported, and the enrichment must still have one row per valid number.
+    ontvangen_csv = root / "ontvangen.csv"
+    ontvangen_csv.write_bytes(aanvraag_csv.read_bytes() + b"85073003328\n12345678901\n")
+
     vdab = root / "vdab"
     vdab.mkdir()
-    db, manifest = bouw_vdab(vdab, root / "bron" / "vdab", aanvraag_csv)
+    db, manifest = bouw_vdab(vdab, root / "bron" / "vdab", ontvangen_csv)
     verrijking = root / "verrijking.parquet"
     exporteer_verrijking(db, verrijking)
-    return Golf(root, aanvraag_csv, db, verrijking, manifest)
+    return Golf(root, aanvraag_csv, ontvangen_csv, db, verrijking, manifest)
 
 
 def parquet_rijen(path: Path) -> dict[str, dict[str, Any]]:
@@ -232,13 +267,13 @@ def test_same_wave_rebuilt_later_gives_the_same_answer(golf: Golf, tmp_path: Pat
         "werkhervattingen": [(4, D(2026, 7, 20)), (3, D(2026, 7, 1))],
     }
     write_vdab(tmp_path / "bron", later)
-    db, _ = bouw_vdab(tmp_path, tmp_path / "bron", golf.aanvraag_csv)
+    db, _ = bouw_vdab(tmp_path, tmp_path / "bron", golf.ontvangen_csv)
     exporteer_verrijking(db, tmp_path / "verrijking.parquet")
     assert parquet_rijen(tmp_path / "verrijking.parquet") == parquet_rijen(golf.verrijking)
 
 
 def relaties(db: Path) -> set[str]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with duckdb.connect(str(db)) as con:
         rows = con.execute("select table_schema || '.' || table_name from information_schema.tables").fetchall()
     return {r[0] for r in rows}
 
@@ -247,8 +282,13 @@ def test_cleanup_drops_the_request_and_everything_linked_and_keeps_vdab_data(gol
     db = tmp_path / "vdab.duckdb"
     shutil.copy(golf.vdab_db, db)
     voor = relaties(db)
-    gekoppeld = {"uitwisseling.aanvraag", "main.stg_uitwisseling__aanvraag", "main.verrijking",
-                 "main.int_aanvraag_insz_gededupliceerd", "main.int_vdab_klanten_gekoppeld"}
+    gekoppeld = {
+        "uitwisseling.aanvraag",
+        "main.stg_uitwisseling__aanvraag",
+        "main.verrijking",
+        "main.int_aanvraag_insz_gededupliceerd",
+        "main.int_vdab_klanten_gekoppeld",
+    }
     assert gekoppeld <= voor
 
     rapport = ruim_aanvraag_op(db, golf.manifest)
@@ -256,9 +296,9 @@ def test_cleanup_drops_the_request_and_everything_linked_and_keeps_vdab_data(gol
     na = relaties(db)
     assert not {r for r in na if r.startswith("uitwisseling.") or "verrijking" in r or r.startswith("main.int_")}
     assert set(rapport.verwijderd) == voor - na
-    assert rapport.aantal_aangevraagd == len(VERWACHTE_AANVRAAG)
+    assert rapport.aantal_aangevraagd == len(VERWACHTE_AANVRAAG) + 1  # the invalid number is looked for too
     assert {"bron_vdab.personen", "main.stg_vdab__personen", "main.stg_vdab__acties"} <= na
-    with duckdb.connect(str(db), read_only=True) as con:
+    with duckdb.connect(str(db)) as con:
         assert con.execute("select count(*) from main.stg_vdab__personen").fetchone() == (len(VDAB["personen"]),)
     assert ruim_aanvraag_op(db, golf.manifest).verwijderd == ()
 
@@ -279,18 +319,12 @@ def test_cleanup_refuses_when_a_copy_of_the_request_remains(golf: Golf, tmp_path
     assert "uitwisseling.aanvraag" not in relaties(db)
 
 
-def test_request_with_duplicates_and_invalid_numbers_is_reported_and_enriched_once(
-    golf: Golf, tmp_path: Path
-) -> None:
-    lines: Sequence[str] = ["insz", *VERWACHTE_AANVRAAG, "85073003328", "12345678901"]
-    aanvraag = tmp_path / "aanvraag.csv"
-    aanvraag.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    db, _ = bouw_vdab(tmp_path, golf.root / "bron" / "vdab", aanvraag)
-    run_results = (tmp_path / "dbt-vdab" / "target" / "run_results.json").read_text(encoding="utf-8")
-    assert '"warn"' in run_results
-    with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("select count(*) from main.verrijking").fetchone() == (len(VERWACHTE_AANVRAAG),)
-        reden = con.execute(
-            "select insz_ongeldig_reden from main.stg_uitwisseling__aanvraag where insz_ruw = '12345678901'"
-        ).fetchone()
-    assert reden == ("controlegetal",)
+def test_duplicates_and_invalid_numbers_in_the_request_are_reported(golf: Golf) -> None:
+    results = json.loads((golf.manifest.parent / "run_results.json").read_text(encoding="utf-8"))["results"]
+    waarschuwingen = {r["unique_id"].split(".")[2] for r in results if r["status"] == "warn"}
+    assert {"unique_stg_uitwisseling__aanvraag_insz", "not_null_stg_uitwisseling__aanvraag_insz"} <= waarschuwingen
+    with duckdb.connect(str(golf.vdab_db)) as con:
+        redenen = con.execute(
+            "select insz_ruw, insz_ongeldig_reden from main.stg_uitwisseling__aanvraag where insz is null"
+        ).fetchall()
+    assert redenen == [("12345678901", "controlegetal")]

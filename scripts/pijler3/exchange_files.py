@@ -86,7 +86,9 @@ def _exporteer(
         raise InputError(f"{doel.parent}: output folder does not exist; create it or choose another path")
     tijdelijk = doel.with_name(f".{doel.name}.{uuid.uuid4().hex}.tmp")
     try:
-        with duckdb.connect(str(database), read_only=True) as con:
+        # Not read_only: dbt-duckdb keeps its database open in this process, and DuckDB refuses a second connection
+        # to the same file with a different configuration.
+        with duckdb.connect(str(database)) as con:
             _check_schema(con, database, relatie, schema)
             kolommen = ", ".join(schema)
             con.execute(f"copy (select {kolommen} from {relatie} order by insz) to '{_sql(tijdelijk)}' {opties}")
