@@ -8,10 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from staging_fixtures import KBI_PERSONEN, VDAB, csv_text, write_kbi, write_parquet, write_vdab
 
 from pijler3.errors import InputError
 from pijler3.loading import KBI_CSV_COLUMNS, VDAB_PARQUET_COLUMNS, load_exchange_csv, load_extract
+from staging_fixtures import KBI_PERSONEN, VDAB, csv_text, write_kbi, write_parquet, write_vdab
 
 PERSONEN = KBI_CSV_COLUMNS["personen"]
 

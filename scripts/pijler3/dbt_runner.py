@@ -11,6 +11,7 @@ so the profile never names a module that is not installed.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import threading
@@ -20,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from pijler3.errors import ConfigError, Pijler3Error
@@ -79,7 +79,8 @@ def write_profiles(directory: Path, *, target: Target | None = None, plugins: Se
     """Write ``profiles.yml`` into ``directory`` (created if needed) and return its path."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "profiles.yml"
-    path.write_text(yaml.safe_dump(profile(target=target, plugins=plugins), sort_keys=False), encoding="utf-8")
+    # JSON is YAML: no YAML writer needed, and the Jinja in the values stays a plain string.
+    path.write_text(json.dumps(profile(target=target, plugins=plugins), indent=2), encoding="utf-8")
     return path
 
 
@@ -112,7 +113,10 @@ def run_dbt(
         cli_args = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir), "--target", target]
         if work_dir is not None:
             cli_args += ["--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
-        result = dbtRunner().invoke(cli_args)
+        try:
+            result = dbtRunner().invoke(cli_args)
+        finally:
+            _release_duckdb()
     if not result.success:
         raise Pijler3Error(f"dbt {' '.join(args[:1])} failed for target {target}: {_failure(result)}")
     return result
@@ -130,6 +134,17 @@ def _failure(result: dbtRunnerResult) -> str:
         return "no failing node reported; see dbt's log"
     shown = "; ".join(nodes[:5])
     return shown + (f" (and {len(nodes) - 5} more)" if len(nodes) > 5 else "")
+
+
+def _release_duckdb() -> None:
+    """Close the database dbt-duckdb keeps open in this process, so the caller (or the next run with other settings)
+    can open the file; dbt-duckdb only closes it once every handle is returned, which a build does not guarantee."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
 
 
 @contextmanager
