@@ -194,7 +194,7 @@ def bouw_vdab(root: Path, vdab_map: Path, aanvraag_csv: Path) -> tuple[Path, Pat
     load_exchange_csv(aanvraag_csv, db, "uitwisseling.aanvraag")
     work = root / "dbt-vdab"
     run_dbt(
-        ["build", "--selector", "vdab", "--vars", VARS],
+        ["build", "--selector", "vdab_verrijking", "--vars", VARS],
         target="vdab",
         env={"PIJLER3_VDAB_DB": str(db)},
         work_dir=work,
