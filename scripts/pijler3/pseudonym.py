@@ -1,0 +1,98 @@
+"""The keyed pseudonym that replaces the INSZ on the agencies' side: hex HMAC-SHA-256 over the normalised INSZ.
+
+The secret is 256 bits that only the agencies hold. It lives in ONE file (``pseudonym.key``): 64 lower-case hex
+characters and a newline, mode 0600. This module is the only place that reads or writes that file; the dbt plugin
+(``pijler3.dbt_plugin``) and ``pijler3 keys generate`` both go through it, so the secret never passes through SQL, a
+profile, an environment variable or a command line. An unkeyed hash would not do: about 3.6e7 register numbers exist
+per century, so ``sha256(insz)`` is reversed by brute force in seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import stat
+from pathlib import Path
+
+from pijler3 import insz
+from pijler3.errors import ConfigError
+
+KEY_BYTES = 32
+KEY_HEX_CHARS = 2 * KEY_BYTES
+
+
+def generate_key(path: Path) -> None:
+    """Write a fresh secret to ``path`` (mode 0600, via a temp file and rename); refuse to overwrite an existing key.
+
+    Overwriting would silently make every later wave unlinkable to the earlier ones, so rotation is a deliberate act
+    (see docs/pseudonimisering.md), never a side effect of running this twice.
+    """
+    if path.exists():
+        raise ConfigError(
+            f"{path}: a pseudonym key already exists; a new key makes later waves unlinkable to earlier ones. "
+            "Move the old key away first if you really mean to rotate it (docs/pseudonimisering.md)."
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_hex(KEY_BYTES) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def load_key(path: Path) -> bytes:
+    """The 32-byte secret from ``path``; refuses a missing file, a file others may read, or a malformed content."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: pseudonym key file not found. Create it with `pijler3 keys generate --party agentschap`, "
+            "or point the plugin's key_file at the agencies' existing key "
+            "(a new key breaks the linkage with earlier waves)."
+        ) from None
+    if not stat.S_ISREG(mode):
+        raise ConfigError(f"{path}: pseudonym key must be a regular file")
+    if mode & 0o077:
+        raise ConfigError(
+            f"{path}: pseudonym key has mode {stat.S_IMODE(mode):04o}, so group or others may access it; "
+            f"run `chmod 600 {path}` (keys readable by others are refused, as ssh does)"
+        )
+    try:
+        text = path.read_text(encoding="ascii")
+    except (UnicodeDecodeError, PermissionError) as exc:
+        raise ConfigError(f"{path}: cannot read the pseudonym key as ASCII text ({type(exc).__name__})") from None
+    # Deliberately no part of the content in any message: an error text ends up in dbt's logs.
+    content = text.strip()
+    if len(content) != KEY_HEX_CHARS:
+        raise ConfigError(
+            f"{path}: pseudonym key must be {KEY_HEX_CHARS} hex characters ({KEY_BYTES} bytes) and a newline, "
+            f"found {len(content)} characters"
+        )
+    try:
+        return bytes.fromhex(content)
+    except ValueError:
+        raise ConfigError(f"{path}: pseudonym key contains characters other than 0-9 and a-f") from None
+
+
+def pseudoniem(key: bytes, number: str) -> str:
+    """Hex HMAC-SHA-256 of the normalised INSZ under ``key``.
+
+    Raises ``ValueError`` without repeating the number when it is not a valid INSZ: the message reaches dbt's logs,
+    which must stay free of INSZ.
+    """
+    try:
+        normalised = insz.normalise(number)
+    except ValueError:
+        raise ValueError(
+            "pijler3_pseudoniem: input is not a valid INSZ (value withheld from this message); "
+            "only staging's normalised `insz` column may be pseudonymised"
+        ) from None
+    return hmac.new(key, normalised.encode("ascii"), hashlib.sha256).hexdigest()
