@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import stat
 from pathlib import Path
 
 import pytest
 
 from pijler3.errors import ConfigError
-from pijler3.pseudonym import generate_key, load_key, pseudoniem
+from pijler3.pseudonym import load_key, pseudoniem
 
 
 def write_key(path: Path, key: bytes, mode: int = 0o600) -> Path:
@@ -64,23 +63,3 @@ def test_malformed_key_is_refused_without_echoing_it(tmp_path: Path, content: st
         load_key(path)
     if content.strip():
         assert content.strip() not in str(caught.value)
-
-
-def test_generate_key_writes_0600_hex_and_refuses_to_overwrite(tmp_path: Path) -> None:
-    path = tmp_path / "keys" / "agentschap" / "pseudonym.key"
-    generate_key(path)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    text = path.read_text(encoding="ascii")
-    assert len(text) == 65 and text.endswith("\n")
-    key = load_key(path)
-    assert len(key) == 32
-    with pytest.raises(ConfigError, match="already exists"):
-        generate_key(path)
-    assert load_key(path) == key
-    assert [p.name for p in path.parent.iterdir()] == ["pseudonym.key"]
-
-
-def test_generated_keys_differ(tmp_path: Path) -> None:
-    generate_key(tmp_path / "a.key")
-    generate_key(tmp_path / "b.key")
-    assert load_key(tmp_path / "a.key") != load_key(tmp_path / "b.key")

@@ -1,18 +1,16 @@
 """The keyed pseudonym that replaces the INSZ on the agencies' side: hex HMAC-SHA-256 over the normalised INSZ.
 
 The secret is 256 bits that only the agencies hold. It lives in ONE file (``pseudonym.key``): 64 lower-case hex
-characters and a newline, mode 0600. This module is the only place that reads or writes that file; the dbt plugin
-(``pijler3.dbt_plugin``) and ``pijler3 keys generate`` both go through it, so the secret never passes through SQL, a
-profile, an environment variable or a command line. An unkeyed hash would not do: about 3.6e7 register numbers exist
-per century, so ``sha256(insz)`` is reversed by brute force in seconds.
+characters and a newline, mode 0600, written once by ``pijler3 keys generate --party agentschap`` (``pijler3.keys``).
+This module is the only place that reads it: the dbt plugin (``pijler3.dbt_plugin``) goes through ``load_key``, so the
+secret never passes through SQL, a profile, an environment variable or a command line. An unkeyed hash would not do:
+about 3.6e7 register numbers exist per century, so ``sha256(insz)`` is reversed by brute force in seconds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
 import stat
 from pathlib import Path
 
@@ -21,31 +19,6 @@ from pijler3.errors import ConfigError
 
 KEY_BYTES = 32
 KEY_HEX_CHARS = 2 * KEY_BYTES
-
-
-def generate_key(path: Path) -> None:
-    """Write a fresh secret to ``path`` (mode 0600, via a temp file and rename); refuse to overwrite an existing key.
-
-    Overwriting would silently make every later wave unlinkable to the earlier ones, so rotation is a deliberate act
-    (see docs/pseudonimisering.md), never a side effect of running this twice.
-    """
-    if path.exists():
-        raise ConfigError(
-            f"{path}: a pseudonym key already exists; a new key makes later waves unlinkable to earlier ones. "
-            "Move the old key away first if you really mean to rotate it (docs/pseudonimisering.md)."
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_hex(KEY_BYTES) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def load_key(path: Path) -> bytes:
