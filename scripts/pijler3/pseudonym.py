@@ -9,6 +9,7 @@ about 3.6e7 register numbers exist per century, so ``sha256(insz)`` is reversed 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import stat
@@ -19,6 +20,9 @@ from pijler3.errors import ConfigError
 
 KEY_BYTES = 32
 KEY_HEX_CHARS = 2 * KEY_BYTES
+# Staging decides validity with the wave's reference year; the pseudonym must not depend on the clock of the run, so
+# both centuries are allowed here (a rerun of an old wave gives the same pseudonyms).
+_NO_CENTURY_LIMIT = dt.date.max
 
 
 def load_key(path: Path) -> bytes:
@@ -62,7 +66,7 @@ def pseudoniem(key: bytes, number: str) -> str:
     which must stay free of INSZ.
     """
     try:
-        normalised = insz.normalise(number)
+        normalised = insz.normalise(number, today=_NO_CENTURY_LIMIT)
     except ValueError:
         raise ValueError(
             "pijler3_pseudoniem: input is not a valid INSZ (value withheld from this message); "

@@ -1,0 +1,55 @@
+-- The wave's population with its KBI profile (art. 3) as it stood on the reference date. Grain: one row per person,
+-- identified by the INSZ the person carries on the reference date (a replaced bis number counts as that person).
+-- A person who registered after the reference date is not part of the wave; a date after it is a fact that had not
+-- happened yet and is NULL here. Duplicate KBI rows of one person (reported by staging) collapse to the most
+-- recently registered row, then the first line of the file, so a rebuilt wave is unchanged.
+{%- set peildatum = "cast('" ~ var('peildatum') ~ "' as date)" %}
+{%- set datums = ['datum_toeleiding_vdab', 'datum_doelgroep', 'datum_aanmelding', 'datum_inburgeringscontract'] %}
+
+with
+
+personen as (
+    select personen.* replace (coalesce(vervangingen.actueel_insz, personen.insz) as insz)
+    from {{ ref('stg_kbi__personen') }} as personen
+    left join {{ ref('int_insz_vervangingen_opgelost') }} as vervangingen
+        on personen.insz = vervangingen.oud_insz
+    where
+        personen.insz is not null
+        and (personen.datum_aanmelding is null or personen.datum_aanmelding <= {{ peildatum }})
+),
+
+gerangschikt as (
+    select
+        personen.*,
+        count(*) over (partition by personen.insz) as aantal_kbi_rijen,
+        row_number() over (
+            partition by personen.insz
+            order by personen.datum_aanmelding desc nulls last, personen._regelnummer asc
+        ) as volgorde
+    from personen
+)
+
+select
+    gerangschikt.insz,
+    gerangschikt.aantal_kbi_rijen,
+    gerangschikt.leeftijdscategorie,
+    gerangschikt.geslacht,
+    gerangschikt.scholingsniveau,
+    gerangschikt.oudste_nationaliteit,
+    gerangschikt.doelgroep,
+    gerangschikt.kbi_regio,
+    gerangschikt.plo_besluit,
+    gerangschikt.plo_reden_besluit,
+    gerangschikt.ingeschat_taalleervermogen,
+    gerangschikt.hoogst_behaald_niveau_nt2,
+    gerangschikt.trajecttype,
+    gerangschikt.toeleiding_diplomagelijkschakeling,
+    gerangschikt.resultaat_diplomagelijkschakeling,
+    gerangschikt.heeft_ocmw_leefloon,
+    gerangschikt.verblijfsstatus,
+    {%- for datum in datums %}
+    case when gerangschikt.{{ datum }} <= {{ peildatum }} then gerangschikt.{{ datum }} end as {{ datum }}
+    {{- "," if not loop.last }}
+    {%- endfor %}
+from gerangschikt
+where gerangschikt.volgorde = 1
