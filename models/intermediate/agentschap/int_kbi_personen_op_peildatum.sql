@@ -4,6 +4,14 @@
 -- happened yet and is NULL here. Duplicate KBI rows of one person (reported by staging) collapse to the most
 -- recently registered row, then the first line of the file, so a rebuilt wave is unchanged.
 {%- set peildatum = "cast('" ~ var('peildatum') ~ "' as date)" %}
+{#- The profile carries staging's codes, never the free-text labels as entered (`*_ruw`): an unmapped label is NULL
+    here and reported by staging (art. 7). -#}
+{%- set labels = [
+    'leeftijdscategorie', 'geslacht', 'scholingsniveau', 'oudste_nationaliteit', 'doelgroep', 'kbi_regio',
+    'plo_besluit', 'plo_reden_besluit', 'ingeschat_taalleervermogen', 'hoogst_behaald_niveau_nt2', 'trajecttype',
+    'resultaat_diplomagelijkschakeling', 'verblijfsstatus'
+] %}
+{%- set ja_nee = ['toeleiding_diplomagelijkschakeling', 'heeft_ocmw_leefloon'] %}
 {%- set datums = ['datum_toeleiding_vdab', 'datum_doelgroep', 'datum_aanmelding', 'datum_inburgeringscontract'] %}
 
 with
@@ -32,21 +40,12 @@ gerangschikt as (
 select
     gerangschikt.insz,
     gerangschikt.aantal_kbi_rijen,
-    gerangschikt.leeftijdscategorie,
-    gerangschikt.geslacht,
-    gerangschikt.scholingsniveau,
-    gerangschikt.oudste_nationaliteit,
-    gerangschikt.doelgroep,
-    gerangschikt.kbi_regio,
-    gerangschikt.plo_besluit,
-    gerangschikt.plo_reden_besluit,
-    gerangschikt.ingeschat_taalleervermogen,
-    gerangschikt.hoogst_behaald_niveau_nt2,
-    gerangschikt.trajecttype,
-    gerangschikt.toeleiding_diplomagelijkschakeling,
-    gerangschikt.resultaat_diplomagelijkschakeling,
-    gerangschikt.heeft_ocmw_leefloon,
-    gerangschikt.verblijfsstatus,
+    {%- for kenmerk in labels %}
+    gerangschikt.{{ kenmerk }}_code as {{ kenmerk }},
+    {%- endfor %}
+    {%- for kenmerk in ja_nee %}
+    gerangschikt.{{ kenmerk }},
+    {%- endfor %}
     {%- for datum in datums %}
     case when gerangschikt.{{ datum }} <= {{ peildatum }} then gerangschikt.{{ datum }} end as {{ datum }}
     {{- "," if not loop.last }}
