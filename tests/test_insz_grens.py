@@ -26,6 +26,9 @@ DBT = str(Path(sys.executable).parent / "dbt")
 RESTRICTED_PATHS = ("models/staging/", "models/intermediate/", "models/uitwisseling/")
 MONITORING_DATABASE = "monitoring"
 INSZ_LIKE = re.compile(r"insz|rijksregister|bis_?nummer|national_?number|ssn", re.IGNORECASE)
+# Inside the restricted layers a column that *holds* a number (`insz`, `oud_insz`, `insz_ruw`) must be classified;
+# `insz_ongeldig_reden` only describes one.
+HOLDS_INSZ = re.compile(r"(\w+_)?(insz|rijksregisternummer|bis_?nummer)(_ruw)?", re.IGNORECASE)
 DATASET = "model.pijler3.gepseudonimiseerde_dataset"
 HISTORY = "model.pijler3.golf_historiek"
 
@@ -58,7 +61,7 @@ def insz_border_violations(manifest: Manifest) -> list[str]:
         for name, column in node["columns"].items():
             if _classification(column) == "insz":
                 classified_names.add(name.lower())
-            elif INSZ_LIKE.search(name):
+            elif HOLDS_INSZ.fullmatch(name):
                 violations.append(
                     f"{unique_id}.{name}: named like an INSZ but not classified; add meta gevoelig: insz (or rename)"
                 )

@@ -25,7 +25,7 @@ select
     '{{ var("golf") }}' as golf,
     (select count(*) from personen) as aantal_kbi_personen,
     bestand.aantal_rijen as aantal_verrijkingsrijen,
-    bestand.aantal_ongeldige_insz as aantal_verrijkingsrijen_ongeldige_insz,
+    bestand.aantal_ongeldige_insz as aantal_verrijkingsrijen_ongeldig_nummer,
     (select count(*) from verrijking where verrijking.aantal_verrijkingsrijen > 1) as aantal_personen_meerdere_rijen,
     (
         select count(*) from personen
