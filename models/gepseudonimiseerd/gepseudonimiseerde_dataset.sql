@@ -36,9 +36,9 @@ select
     profielen.huidige_categorie_werkzoekende_omschrijving,
     profielen.status_dienstverlening,
     {%- for actietype in vdab_actietypen() %}
-    profielen.heeft_actie_{{ actietype }},
-    profielen.aantal_acties_{{ actietype }},
-    profielen.eerste_start_actie_{{ actietype }},
+        profielen.heeft_actie_{{ actietype }},
+        profielen.aantal_acties_{{ actietype }},
+        profielen.eerste_start_actie_{{ actietype }},
     {%- endfor %}
     profielen.uitstroom_naar_werk,
     profielen.uitstroom_naar_werk_binnen_6_maanden,

@@ -5,6 +5,13 @@
 -- A table over the incremental dataset instead of a dbt snapshot: the dataset already keeps every wave, keyed by
 -- `golf`, so the history is a window over it that is exact and rebuilds identically. A snapshot would stamp validity
 -- with the time of the run instead of the wave, and could not correct a wave that is rerun or processed late.
+{%- set vergeleken = [
+    ('gekend_bij_vdab', 'vorige_gekend_bij_vdab'),
+    ('huidige_categorie_werkzoekende', 'vorige_categorie_werkzoekende'),
+    ('status_dienstverlening', 'vorige_status_dienstverlening'),
+    ('uitgestroomd_naar_werk', 'vorige_uitgestroomd_naar_werk'),
+] %}
+
 with
 
 vervangingen as (
@@ -15,7 +22,7 @@ vervangingen as (
     left join {{ ref('pseudoniem_vervangingen') }} as tweede
         on
             eerste.nieuw_pseudoniem = tweede.oud_pseudoniem
-            and tweede.nieuw_pseudoniem != eerste.oud_pseudoniem
+            and eerste.oud_pseudoniem != tweede.nieuw_pseudoniem
 ),
 
 metingen as (
@@ -70,10 +77,14 @@ select
     case
         when venster.vorige_golf is null then 'nieuw'
         when
-            venster.gekend_bij_vdab is not distinct from venster.vorige_gekend_bij_vdab
-            and venster.huidige_categorie_werkzoekende is not distinct from venster.vorige_categorie_werkzoekende
-            and venster.status_dienstverlening is not distinct from venster.vorige_status_dienstverlening
-            and venster.uitgestroomd_naar_werk is not distinct from venster.vorige_uitgestroomd_naar_werk
+            {%- for huidig, vorig in vergeleken %}
+                coalesce(
+                    venster.{{ huidig }} = venster.{{ vorig }},
+                    venster.{{ huidig }} is null and venster.{{ vorig }} is null
+                )
+                and
+            {%- endfor %}
+            venster.vorige_golf is not null
             then 'ongewijzigd'
         else 'gewijzigd'
     end as verandering_sinds_vorige_golf

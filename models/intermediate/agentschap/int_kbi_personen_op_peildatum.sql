@@ -11,7 +11,6 @@
     'plo_besluit', 'plo_reden_besluit', 'ingeschat_taalleervermogen', 'hoogst_behaald_niveau_nt2', 'trajecttype',
     'resultaat_diplomagelijkschakeling', 'verblijfsstatus'
 ] %}
-{%- set ja_nee = ['toeleiding_diplomagelijkschakeling', 'heeft_ocmw_leefloon'] %}
 {%- set datums = ['datum_toeleiding_vdab', 'datum_doelgroep', 'datum_aanmelding', 'datum_inburgeringscontract'] %}
 
 with
@@ -41,14 +40,12 @@ select
     gerangschikt.insz,
     gerangschikt.aantal_kbi_rijen,
     {%- for kenmerk in labels %}
-    gerangschikt.{{ kenmerk }}_code as {{ kenmerk }},
-    {%- endfor %}
-    {%- for kenmerk in ja_nee %}
-    gerangschikt.{{ kenmerk }},
+        gerangschikt.{{ kenmerk }}_code as {{ kenmerk }},
     {%- endfor %}
     {%- for datum in datums %}
-    case when gerangschikt.{{ datum }} <= {{ peildatum }} then gerangschikt.{{ datum }} end as {{ datum }}
-    {{- "," if not loop.last }}
+        case when gerangschikt.{{ datum }} <= {{ peildatum }} then gerangschikt.{{ datum }} end as {{ datum }},
     {%- endfor %}
+    gerangschikt.toeleiding_diplomagelijkschakeling,
+    gerangschikt.heeft_ocmw_leefloon
 from gerangschikt
 where gerangschikt.volgorde = 1

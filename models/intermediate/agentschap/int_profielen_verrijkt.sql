@@ -30,9 +30,9 @@ select
     verrijking.huidige_categorie_werkzoekende_omschrijving,
     verrijking.status_dienstverlening,
     {%- for actietype in vdab_actietypen() %}
-    verrijking.heeft_actie_{{ actietype }},
-    verrijking.aantal_acties_{{ actietype }},
-    verrijking.eerste_start_actie_{{ actietype }},
+        verrijking.heeft_actie_{{ actietype }},
+        verrijking.aantal_acties_{{ actietype }},
+        verrijking.eerste_start_actie_{{ actietype }},
     {%- endfor %}
     verrijking.uitstroom_naar_werk,
     verrijking.uitstroom_naar_werk_binnen_6_maanden,

@@ -26,13 +26,18 @@ select
     (select count(*) from personen) as aantal_kbi_personen,
     bestand.aantal_rijen as aantal_verrijkingsrijen,
     bestand.aantal_ongeldige_insz as aantal_verrijkingsrijen_ongeldig_nummer,
-    (select count(*) from verrijking where verrijking.aantal_verrijkingsrijen > 1) as aantal_personen_meerdere_rijen,
+    (
+        select count(*) from verrijking
+        where verrijking.aantal_verrijkingsrijen > 1
+    ) as aantal_personen_meerdere_rijen,
     (
         select count(*) from personen
-        where not exists (select 1 from verrijking where verrijking.insz = personen.insz)
+        left join verrijking on personen.insz = verrijking.insz
+        where verrijking.insz is null
     ) as aantal_kbi_personen_zonder_verrijking,
     (
         select count(*) from verrijking
-        where not exists (select 1 from personen where personen.insz = verrijking.insz)
+        left join personen on verrijking.insz = personen.insz
+        where personen.insz is null
     ) as aantal_verrijkingen_zonder_kbi_persoon
 from bestand

@@ -12,9 +12,9 @@ source as (
         verrijking.huidige_categorie_werkzoekende_omschrijving,
         verrijking.status_dienstverlening,
         {%- for actietype in vdab_actietypen() %}
-        verrijking.heeft_actie_{{ actietype }},
-        verrijking.aantal_acties_{{ actietype }},
-        verrijking.eerste_start_actie_{{ actietype }},
+            verrijking.heeft_actie_{{ actietype }},
+            verrijking.aantal_acties_{{ actietype }},
+            verrijking.eerste_start_actie_{{ actietype }},
         {%- endfor %}
         verrijking.uitstroom_naar_werk,
         verrijking.uitstroom_naar_werk_binnen_6_maanden,
@@ -38,9 +38,9 @@ renamed as (
             as huidige_categorie_werkzoekende_omschrijving,
         cast(source.status_dienstverlening as varchar) as status_dienstverlening,
         {%- for actietype in vdab_actietypen() %}
-        cast(source.heeft_actie_{{ actietype }} as boolean) as heeft_actie_{{ actietype }},
-        cast(source.aantal_acties_{{ actietype }} as integer) as aantal_acties_{{ actietype }},
-        cast(source.eerste_start_actie_{{ actietype }} as date) as eerste_start_actie_{{ actietype }},
+            cast(source.heeft_actie_{{ actietype }} as boolean) as heeft_actie_{{ actietype }},
+            cast(source.aantal_acties_{{ actietype }} as integer) as aantal_acties_{{ actietype }},
+            cast(source.eerste_start_actie_{{ actietype }} as date) as eerste_start_actie_{{ actietype }},
         {%- endfor %}
         cast(source.uitstroom_naar_werk as date) as uitstroom_naar_werk,
         cast(source.uitstroom_naar_werk_binnen_6_maanden as boolean) as uitstroom_naar_werk_binnen_6_maanden,
