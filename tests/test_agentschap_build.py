@@ -28,6 +28,7 @@ from pijler3 import insz
 from pijler3.dbt_runner import DbtPlugin, run_dbt
 from pijler3.gepseudonimiseerd import exporteer_dataset
 from pijler3.loading import KBI_CSV_COLUMNS, load_exchange_csv, load_extract
+from pijler3.synth import generate
 
 REPO = Path(__file__).resolve().parent.parent
 WAVES = (("2026-S1", "2026-06-30"), ("2026-S2", "2026-12-31"))
@@ -281,3 +282,44 @@ def test_history_keeps_wave_one_and_joins_a_replacement_between_waves(built: Bui
             [pseudonym(key, pop.register[10])],
         ).fetchall()
         assert changed == [("bemiddeling", "opleiding", "gewijzigd")]
+
+
+def test_no_insz_of_the_synth_population_survives_a_build(tmp_path: Path) -> None:
+    """The generator's own population (with its art. 7 defects) through one wave; VDAB's answer from its truth."""
+    generate(tmp_path / "bron", 300, 11)
+    truth = tmp_path / "bron" / "waarheid" / "personen.parquet"
+    restricted, monitoring = tmp_path / "restricted.duckdb", tmp_path / "monitoring.duckdb"
+    load_extract("kbi", tmp_path / "bron" / "kbi", restricted)
+    duckdb.sql(
+        f"copy (select insz, coalesce(in_vdab, false) as gekend_bij_vdab, datum_eerste_inschrijving as "
+        f"eerste_inschrijving, datum_eerste_inschrijving as meest_recente_inschrijving, "
+        f"{', '.join(f'null as {c}' for c in VERRIJKING_COLUMNS[4:-3])}, datum_uitstroom_werk as uitstroom_naar_werk, "
+        f"null as uitstroom_naar_werk_binnen_6_maanden, null as uitstroom_naar_werk_binnen_12_maanden "
+        f"from read_parquet('{truth}') where insz is not null) to '{tmp_path / 'verrijking.csv'}' (header)"
+    )
+    load_exchange_csv(tmp_path / "verrijking.csv", restricted, "uitwisseling.verrijking", columns=VERRIJKING_COLUMNS)
+    key_file = tmp_path / "pseudonym.key"
+    key_file.write_text(secrets.token_hex(32) + "\n", encoding="ascii")
+    key_file.chmod(0o600)
+    run_dbt(
+        ["build", "--select", "+golf_historiek +int_verrijking_koppeling_gemeten resource_type:seed"],
+        target="agentschap",
+        env={"PIJLER3_RESTRICTED_DB": str(restricted), "PIJLER3_MONITORING_DB": str(monitoring)},
+        work_dir=tmp_path / "dbt",
+        plugins=[DbtPlugin("pijler3.dbt_plugin", "pseudonym", {"key_file": str(key_file)})],
+    )
+    restricted.unlink()
+    numbers = {
+        n
+        for row in duckdb.sql(f"select insz, insz_oud, insz_in_kbi from read_parquet('{truth}')").fetchall()
+        for n in row
+        if n
+    }
+    forms = {form for n in numbers for form in (n, *((insz.formatteer(n),) if insz.is_valid(n) else ()))}
+    assert len(numbers) >= 300
+    with duckdb.connect(str(monitoring), read_only=True) as con:
+        assert con.sql("select count(*) from gepseudonimiseerde_dataset").fetchall()[0][0] > 200
+        for table, column in con.sql("select table_name, column_name from information_schema.columns").fetchall():
+            values = con.sql(f'select distinct cast("{column}" as varchar) from "{table}"').fetchall()
+            text = "\n".join(str(v) for (v,) in values)
+            assert not [f for f in forms if f in text], f"{table}.{column} holds an INSZ of the synthetic population"
