@@ -175,13 +175,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
             root / f"verrijking_{golf}.csv", restricted, "uitwisseling.verrijking", columns=VERRIJKING_COLUMNS
         )
         run_dbt(
-            ["build", "--select", "+golf_historiek +int_verrijking_koppeling_gemeten resource_type:seed", "--vars",
-             f"{{golf: '{golf}', peildatum: '{peildatum}'}}"],
+            [
+                "build",
+                "--selector",
+                "agentschap_pseudonimisering",
+                "--vars",
+                f"{{golf: '{golf}', peildatum: '{peildatum}'}}",
+            ],
             target="agentschap",
             env={"PIJLER3_RESTRICTED_DB": str(restricted), "PIJLER3_MONITORING_DB": str(monitoring)},
             work_dir=work,
             plugins=[plugin],
-        )  # fmt: skip
+        )
         with duckdb.connect(str(restricted), read_only=True) as con:
             reports += con.sql("select * from int_verrijking_koppeling_gemeten").fetchall()
         exports.append(root / "export" / f"gepseudonimiseerd_{golf}.parquet")
@@ -302,7 +307,7 @@ def test_no_insz_of_the_synth_population_survives_a_build(tmp_path: Path) -> Non
     key_file.write_text(secrets.token_hex(32) + "\n", encoding="ascii")
     key_file.chmod(0o600)
     run_dbt(
-        ["build", "--select", "+golf_historiek +int_verrijking_koppeling_gemeten resource_type:seed"],
+        ["build", "--selector", "agentschap_pseudonimisering"],
         target="agentschap",
         env={"PIJLER3_RESTRICTED_DB": str(restricted), "PIJLER3_MONITORING_DB": str(monitoring)},
         work_dir=tmp_path / "dbt",
