@@ -19,25 +19,25 @@ D = dt.date
 KBI_PERSONEN: list[tuple[str, ...]] = [
     # line 2: clean
     ("85073003328", "25-34", "man", "laag", "Marokko", "14/04/2023", "verplicht", "01/02/2023", "15/02/2023",
-     "01/03/2023", "Stad Antwerpen", "toeleiding VDAB", "", "standaard", "1.2", "volledig", "nee", "", "ja",
+     "01/03/2023", "Stad Antwerpen", "toeleiding VDAB", "", "standaard", "1.2", "standaardtraject", "nee", "", "ja",
      "gezinshereniging"),
     # line 3: formatted INSZ and spelling variants of known labels (case, accents, spaces, synonyms)
     ("90.02.15-124.69", "35 - 44", "Vrouw ", "MIDDEN", "Syrië", "02/05/2023", "Verplicht", "10/01/2023", "20/01/2023",
-     "01/02/2023", "Oost Vlaanderen", "Toeleiding naar VDAB", "", "Trage leerder", "A2", "Volledig traject", "Ja",
+     "01/02/2023", "Oost Vlaanderen", "Toeleiding naar VDAB", "", "Trage leerder", "A2", "Standaard traject", "Ja",
      "in behandeling", "NEE", "Erkend  Vluchteling"),
     # line 4: invalid checksum, impossible date 31/02/2024
     ("12345678901", "45-54", "man", "hoog", "Turkije", "31/02/2024", "rechthebbend", "01/01/2024", "05/01/2024",
-     "10/01/2024", "Limburg", "geen toeleiding", "werkt", "snel", "4", "gedeeltelijk", "ja", "gelijkwaardig", "nee",
+     "10/01/2024", "Limburg", "geen toeleiding", "werkt", "snel", "4", "versneld traject", "ja", "gelijkwaardig", "nee",
      "arbeidsmigrant"),
     # line 5: empty INSZ and empty values everywhere
     ("", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""),
     # line 6: exact duplicate of line 2
     ("85073003328", "25-34", "man", "laag", "Marokko", "14/04/2023", "verplicht", "01/02/2023", "15/02/2023",
-     "01/03/2023", "Stad Antwerpen", "toeleiding VDAB", "", "standaard", "1.2", "volledig", "nee", "", "ja",
+     "01/03/2023", "Stad Antwerpen", "toeleiding VDAB", "", "standaard", "1.2", "standaardtraject", "nee", "", "ja",
      "gezinshereniging"),
     # line 7: bis number; unknown labels for geslacht and verblijfsstatus; a quoted value with ; and doubled quotes
     ("02441008789", "18-24", "onbekend", "onbekend", "Oekraïne", "01/09/2024", "rechthebbend", "01/07/2024",
-     "15/07/2024", "2024-08-01", "Stad Gent", "uitgesteld", 'andere; "zie dossier"', "alfa", "geen", "enkel NT2",
+     "15/07/2024", "2024-08-01", "Stad Gent", "uitgesteld", 'andere; "zie dossier"', "alfa", "geen", "alfatraject",
      "nee", "", "nee", "Marsbewoner"),
 ]
 KBI_INSZ_VERVANGINGEN: list[tuple[str, ...]] = [

@@ -120,7 +120,7 @@ def test_kbi_spelling_variants_map_to_codes_and_dates_are_typed(agentschap: tupl
     )
     assert line3 == [
         ("35-44", "V", "midden", "SYR", "verplicht", "oost_vlaanderen", "toeleiding_vdab", "traag", "A2",
-         "volledig", "lopend", True, False, "erkend_vluchteling", "Erkend  Vluchteling", dt.date(2023, 5, 2)),
+         "standaard", "lopend", True, False, "erkend_vluchteling", "Erkend  Vluchteling", dt.date(2023, 5, 2)),
     ]  # fmt: skip
     vervangingen = query(
         database, "select oud_insz, nieuw_insz, datum_vervanging from stg_kbi__insz_vervangingen order by 1"
