@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pijler3.errors import ConfigError
+from pijler3.keys import generate
 from pijler3.pseudonym import load_key, pseudoniem
 
 
@@ -47,7 +48,7 @@ def test_key_accessible_to_group_or_others_is_refused(tmp_path: Path, mode: int)
 
 
 def test_missing_key_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"not found.*keys generate"):
+    with pytest.raises(ConfigError, match=r"pseudonym key not found.*keys generate"):
         load_key(tmp_path / "absent.key")
 
 
@@ -63,3 +64,10 @@ def test_malformed_key_is_refused_without_echoing_it(tmp_path: Path, content: st
         load_key(path)
     if content.strip():
         assert content.strip() not in str(caught.value)
+
+
+def test_the_key_keys_generate_writes_is_the_key_load_key_reads(tmp_path: Path) -> None:
+    generated = generate("agentschap", tmp_path / "agentschap")
+    assert generated.pseudonym_key is not None
+    key = load_key(generated.pseudonym_key)
+    assert key == bytes.fromhex(generated.pseudonym_key.read_text(encoding="ascii").strip()) and len(key) == 32

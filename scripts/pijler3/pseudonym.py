@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import stat
 from pathlib import Path
 
 from pijler3 import insz
 from pijler3.errors import ConfigError
+from pijler3.keys import check_private_file
 
 KEY_BYTES = 32
 KEY_HEX_CHARS = 2 * KEY_BYTES
@@ -27,21 +27,7 @@ _NO_CENTURY_LIMIT = dt.date.max
 
 def load_key(path: Path) -> bytes:
     """The 32-byte secret from ``path``; refuses a missing file, a file others may read, or a malformed content."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: pseudonym key file not found. Create it with `pijler3 keys generate --party agentschap`, "
-            "or point the plugin's key_file at the agencies' existing key "
-            "(a new key breaks the linkage with earlier waves)."
-        ) from None
-    if not stat.S_ISREG(mode):
-        raise ConfigError(f"{path}: pseudonym key must be a regular file")
-    if mode & 0o077:
-        raise ConfigError(
-            f"{path}: pseudonym key has mode {stat.S_IMODE(mode):04o}, so group or others may access it; "
-            f"run `chmod 600 {path}` (keys readable by others are refused, as ssh does)"
-        )
+    check_private_file(path, "pseudonym key")
     try:
         text = path.read_text(encoding="ascii")
     except (UnicodeDecodeError, PermissionError) as exc:
