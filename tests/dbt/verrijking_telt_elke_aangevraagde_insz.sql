@@ -9,7 +9,7 @@ aangevraagd as (
 ),
 
 verrijkt as (
-    select count(*) as aantal
+    select count(verrijking.insz) as aantal
     from {{ ref('verrijking') }} as verrijking
 )
 

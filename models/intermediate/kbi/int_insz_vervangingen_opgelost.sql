@@ -38,4 +38,4 @@ from laatste as eerste_stap
 left join laatste as tweede_stap
     on
         eerste_stap.nieuw_insz = tweede_stap.oud_insz
-        and tweede_stap.nieuw_insz != eerste_stap.oud_insz
+        and eerste_stap.oud_insz != tweede_stap.nieuw_insz

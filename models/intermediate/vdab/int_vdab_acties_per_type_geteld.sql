@@ -4,16 +4,16 @@
 
 select
     koppeling.insz,
-    {%- for actietype in vdab_actietypen() %}
-    count(distinct case when acties.actietype_code = '{{ actietype }}' then acties.actie_id end)
-        as aantal_acties_{{ actietype }},
-    min(case when acties.actietype_code = '{{ actietype }}' then acties.startdatum end)
-        as eerste_start_actie_{{ actietype }}{{ "," if not loop.last }}
-    {%- endfor %}
+    {% for actietype in vdab_actietypen() %}
+        count(distinct case when acties.actietype_code = '{{ actietype }}' then acties.actie_id end)
+            as aantal_acties_{{ actietype }},
+        min(case when acties.actietype_code = '{{ actietype }}' then acties.startdatum end)
+            as eerste_start_actie_{{ actietype }}{% if not loop.last %},{% endif %}
+    {% endfor %}
 from {{ ref('int_vdab_klanten_gekoppeld') }} as koppeling
 inner join {{ ref('stg_vdab__acties') }} as acties
     on koppeling.klant_id = acties.klant_id
 where
     acties.startdatum <= {{ peildatum }}
-    and acties.actietype_code in ('{{ vdab_actietypen() | join("', '") }}')
+    and acties.actietype_code in ({{ "'" ~ vdab_actietypen() | join("', '") ~ "'" }})
 group by koppeling.insz

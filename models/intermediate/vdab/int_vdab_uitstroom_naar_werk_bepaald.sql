@@ -23,13 +23,13 @@ eerste_werk as (
 select
     inschrijvingen.insz,
     eerste_werk.uitstroom_naar_werk,
-    {%- for maanden in [6, 12] %}
-    case
-        when eerste_werk.uitstroom_naar_werk
-            <= {{ dbt.dateadd('month', maanden, 'inschrijvingen.eerste_inschrijving') }} then true
-        when {{ dbt.dateadd('month', maanden, 'inschrijvingen.eerste_inschrijving') }} <= {{ peildatum }} then false
-    end as uitstroom_naar_werk_binnen_{{ maanden }}_maanden{{ "," if not loop.last }}
-    {%- endfor %}
+    {% for maanden in [6, 12] %}
+        {%- set einde_venster = dbt.dateadd('month', maanden, 'inschrijvingen.eerste_inschrijving') %}
+        case
+            when eerste_werk.uitstroom_naar_werk <= {{ einde_venster }} then true
+            when {{ einde_venster }} <= {{ peildatum }} then false
+        end as uitstroom_naar_werk_binnen_{{ maanden }}_maanden{% if not loop.last %},{% endif %}
+    {% endfor %}
 from {{ ref('int_vdab_inschrijvingen_samengevat') }} as inschrijvingen
 left join eerste_werk
     on inschrijvingen.insz = eerste_werk.insz

@@ -21,11 +21,11 @@ select
     categorie.huidige_categorie_werkzoekende,
     categorie.huidige_categorie_werkzoekende_omschrijving,
     dienstverlening.status_dienstverlening,
-    {%- for actietype in vdab_actietypen() %}
-    coalesce(acties.aantal_acties_{{ actietype }}, 0) > 0 as heeft_actie_{{ actietype }},
-    cast(coalesce(acties.aantal_acties_{{ actietype }}, 0) as integer) as aantal_acties_{{ actietype }},
-    acties.eerste_start_actie_{{ actietype }},
-    {%- endfor %}
+    {% for actietype in vdab_actietypen() %}
+        coalesce(acties.aantal_acties_{{ actietype }}, 0) > 0 as heeft_actie_{{ actietype }},
+        cast(coalesce(acties.aantal_acties_{{ actietype }}, 0) as integer) as aantal_acties_{{ actietype }},
+        acties.eerste_start_actie_{{ actietype }},
+    {% endfor %}
     uitstroom.uitstroom_naar_werk,
     uitstroom.uitstroom_naar_werk_binnen_6_maanden,
     uitstroom.uitstroom_naar_werk_binnen_12_maanden
