@@ -100,8 +100,8 @@ def make_population(rng: random.Random, size: int = 24) -> Population:
             row[kenmerk] = rng.choice(["ja", "nee"])
         shown = pop.bis.get(i, number)
         row["insz"] = insz.formatteer(shown) if i % 3 == 0 else shown
-        row["datum_aanmelding"] = "15/09/2026" if i == 5 else "10/01/2025"  # person 5 joins in wave 2
-        row["datum_inburgeringscontract"] = "01/02/2025"
+        row["datum_aanmelding"] = "10/01/2025"
+        row["datum_inburgeringscontract"] = "15/09/2026" if i == 5 else "01/02/2025"  # person 5 joins in wave 2
         row["datum_toeleiding_vdab"] = "01/08/2026" if i == 6 else "01/03/2025"  # after wave 1's reference date
         pop.kbi_rows.append(row)
     pop.kbi_rows.append(dict(pop.kbi_rows[7]))  # a duplicate row of person 7
@@ -237,7 +237,7 @@ def test_pseudonyms_are_the_hmac_of_the_number_current_on_the_reference_date(bui
     for wave, (golf, _) in enumerate(WAVES):
         for i, number in enumerate(pop.register):
             if i == 5 and wave == 0:
-                continue  # registered after wave 1's reference date
+                continue  # contract after wave 1's reference date
             current = pop.bis[i] if i in (2, 3) and wave == 0 else number
             expected.add((pseudonym(key, current), golf))
     assert got == expected

@@ -1,7 +1,7 @@
 -- The wave's population with its KBI profile (art. 3) as it stood on the reference date. Grain: one row per person,
 -- identified by the INSZ the person carries on the reference date (a replaced bis number counts as that person).
--- A person who registered after the reference date is not part of the wave; a date after it is a fact that had not
--- happened yet and is NULL here. Duplicate KBI rows of one person (reported by staging) collapse to the most
+-- The population is the request's (models/uitwisseling/aanvraag): contracts from 1 March 2022, when the third pillar
+-- started, up to the reference date. A date after the reference date is a fact that had not happened yet: NULL here. Duplicate KBI rows of one person (reported by staging) collapse to the most
 -- recently registered row, then the first line of the file, so a rebuilt wave is unchanged.
 {%- set peildatum = "cast('" ~ var('peildatum') ~ "' as date)" %}
 {#- The profile carries staging's codes, never the free-text labels as entered (`*_ruw`): an unmapped label is NULL
@@ -22,7 +22,8 @@ personen as (
         on personen.insz = vervangingen.oud_insz
     where
         personen.insz is not null
-        and (personen.datum_aanmelding is null or personen.datum_aanmelding <= {{ peildatum }})
+        and personen.datum_inburgeringscontract >= cast('2022-03-01' as date)
+        and personen.datum_inburgeringscontract <= {{ peildatum }}
 ),
 
 gerangschikt as (
