@@ -301,7 +301,7 @@ def test_no_insz_of_the_synth_population_survives_a_build(tmp_path: Path) -> Non
         f"{', '.join(f'null as {c}' for c in VERRIJKING_COLUMNS[4:-3])}, datum_uitstroom_werk as uitstroom_naar_werk, "
         f"null as uitstroom_naar_werk_binnen_6_maanden, null as uitstroom_naar_werk_binnen_12_maanden "
         f"from read_parquet('{truth}') where insz is not null) to '{tmp_path / 'verrijking.csv'}' (header)"
-    )
+    ).fetchall()
     load_exchange_csv(tmp_path / "verrijking.csv", restricted, "uitwisseling.verrijking", columns=VERRIJKING_COLUMNS)
     key_file = tmp_path / "pseudonym.key"
     key_file.write_text(secrets.token_hex(32) + "\n", encoding="ascii")
