@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,41 @@ def schrijf_parquet(
     """``COPY (select <select> from the arrays) TO pad``: the arrays are visible as table ``bron``."""
     con.register("bron", dict(kolommen))
     try:
-        con.execute(f"copy (select {select} from bron) to '{_pad(pad)}' (format parquet)", list(parameters))
+        _kopieer(con, pad, "bron", select, parameters)
     finally:
         con.unregister("bron")
+
+
+def schrijf_parquet_in_delen(
+    con: duckdb.DuckDBPyConnection,
+    pad: Path,
+    delen: Iterable[Mapping[str, npt.NDArray[Any]]],
+    typen: Mapping[str, str],
+    select: str,
+    parameters: Sequence[object] = (),
+) -> int:
+    """Like ``schrijf_parquet`` for a table too large for memory, given as consecutive parts with columns ``typen``
+    (name -> SQL type): the parts are appended to a table in a scratch database file beside ``pad`` (DuckDB keeps it
+    compressed on disk), which is then copied in insertion order. Returns the number of rows."""
+    stapel = pad.with_name(f".{pad.name}.stapel.duckdb")
+    con.execute(f"attach '{_pad(stapel)}' as stapel")
+    try:
+        kolommen = ", ".join(f"{naam} {soort}" for naam, soort in typen.items())
+        con.execute(f"create table stapel.delen ({kolommen})")
+        for deel in delen:
+            con.register("deel", {naam: deel[naam] for naam in typen})
+            try:
+                con.execute(f"insert into stapel.delen select {', '.join(typen)} from deel")
+            finally:
+                con.unregister("deel")
+        _kopieer(con, pad, "stapel.delen", select, parameters)
+        rij = con.execute("select count(*) from stapel.delen").fetchone()
+    finally:
+        con.execute("detach stapel")
+        stapel.unlink(missing_ok=True)
+        stapel.with_name(stapel.name + ".wal").unlink(missing_ok=True)
+    return int(rij[0]) if rij else 0
+
+
+def _kopieer(con: duckdb.DuckDBPyConnection, pad: Path, bron: str, select: str, parameters: Sequence[object]) -> None:
+    con.execute(f"copy (select {select} from {bron}) to '{_pad(pad)}' (format parquet)", list(parameters))

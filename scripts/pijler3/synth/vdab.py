@@ -8,9 +8,11 @@ period).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -19,7 +21,7 @@ import numpy.typing as npt
 from pijler3.errors import InputError
 from pijler3.synth import codes
 from pijler3.synth import insz as inszgen
-from pijler3.synth._duck import datum, label, schrijf_parquet
+from pijler3.synth._duck import datum, label, schrijf_parquet, schrijf_parquet_in_delen
 from pijler3.synth.defects import DefectLog, Spellingen, is_kopie, kies_celdefecten, kies_dubbels
 from pijler3.synth.personen import GEEN, Bools, Dagen, Ints, Nieuwkomers, dag, gewichten
 
@@ -27,6 +29,8 @@ from pijler3.synth.personen import GEEN, Bools, Dagen, Ints, Nieuwkomers, dag, g
 AANDEEL_UITSCHRIJVING_DOOR_WERK = 0.45
 # share of newcomers with outflow whose first registration ends on the day work starts
 AANDEEL_NIEUWKOMER_UITSCHRIJVING_DOOR_WERK = 0.6
+# actions drawn and written per part (about 150 MB of arrays)
+ACTIES_PER_DEEL = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -261,14 +265,62 @@ def _schrijf_acties(
     doel: float,
     rijen: dict[str, int],
 ) -> None:
-    """Actions during registrations, as many per registration as its length warrants (about ``doel`` in total)."""
+    """Actions during registrations, as many per registration as its length warrants (about ``doel`` in total).
+
+    Drawn and written in parts of about ``ACTIES_PER_DEEL`` actions (whole registrations), so memory does not grow
+    with the extract: 100 million actions at once would need some 12 GB of arrays.
+    """
     dagen = np.where(tot == GEEN, peil, tot).astype(np.int64) - van + 1
     aantal = rng.poisson(doel * dagen / max(1, dagen.sum()))
-    registratie = np.repeat(np.arange(len(van), dtype=np.int64), aantal)
+    bestand = "vdab/acties.parquet"
+    typen = tuple(label_ for label_, _ in codes.ACTIETYPE)
+    spelling = Spellingen(typen)
+    cumulatief = np.cumsum(aantal)
+    totaal = int(cumulatief[-1]) if len(cumulatief) else 0
+    grenzen = [0, *np.searchsorted(cumulatief, np.arange(ACTIES_PER_DEEL, totaal, ACTIES_PER_DEEL)).tolist()]
+    grenzen.append(len(van))
+
+    def delen() -> Iterator[dict[str, npt.NDArray[Any]]]:
+        eerste_actie = eerste_regel = 0
+        for a, b in itertools.pairwise(grenzen):
+            deel = _acties_deel(rng, rates, log, spelling, van, dagen, aantal, a, b, peil, eerste_actie, eerste_regel)
+            eerste_actie += int(aantal[a:b].sum())
+            eerste_regel += len(deel["actie_id"])
+            deel["klant_id"] = klant[deel.pop("registratie")]
+            yield deel
+
+    rijen[bestand] = schrijf_parquet_in_delen(
+        con,
+        map_ / "acties.parquet",
+        delen(),
+        {"actie_id": "bigint", "klant_id": "bigint", "soort": "smallint", "code": "smallint", "start": "integer",
+         "eind": "integer"},
+        f"""actie_id, klant_id, {label("soort", 1)} as actietype, {label("code", 2)} as actiecode,
+            {datum("start")} as startdatum, {datum("eind")} as einddatum""",
+        [spelling.alle, [c for codes_ in codes.ACTIECODES for c in codes_]],
+    )  # fmt: skip
+
+
+def _acties_deel(
+    rng: np.random.Generator,
+    rates: Mapping[str, float],
+    log: DefectLog,
+    spelling: Spellingen,
+    van: Dagen,
+    dagen: Ints,
+    aantal: Ints,
+    a: int,
+    b: int,
+    peil: int,
+    eerste_actie: int,
+    eerste_regel: int,
+) -> dict[str, npt.NDArray[Any]]:
+    """The actions of registrations ``a`` to ``b`` in file order (duplicates included), their defects logged with
+    line numbers after the ``eerste_regel`` rows already written; ``registratie`` is each row's registration."""
+    registratie = np.repeat(np.arange(a, b, dtype=np.int64), aantal[a:b])
     n = len(registratie)
     start = (van[registratie] + np.floor(rng.random(n) * dagen[registratie])).astype(np.int32)
-    typen = tuple(label_ for label_, _ in codes.ACTIETYPE)
-    soort = rng.choice(len(typen), n, p=gewichten(codes.ACTIETYPE)).astype(np.int16)
+    soort = rng.choice(len(spelling.labels), n, p=gewichten(codes.ACTIETYPE)).astype(np.int16)
     duur_min = np.array([d[0] for d in codes.ACTIEDUUR])[soort]
     duur_max = np.array([d[1] for d in codes.ACTIEDUUR])[soort]
     eind = start + duur_min + np.floor(rng.random(n) * (duur_max - duur_min + 1)).astype(np.int64)
@@ -278,7 +330,6 @@ def _schrijf_acties(
     code = (eerste_code[soort] + np.floor(rng.random(n) * per_type[soort])).astype(np.int16)
 
     bestand = "vdab/acties.parquet"
-    spelling = Spellingen(typen)
     defect = _celdefecten(rng, n, ("leeg", "spelling", "datum_volgorde"), rates, bestand)
     soort[defect["spelling"]] = spelling.variant(rng, soort[defect["spelling"]])
     code[defect["leeg"]] = -1
@@ -287,24 +338,16 @@ def _schrijf_acties(
     for naam, kolom in (("leeg", "actiecode"), ("spelling", "actietype"), ("datum_volgorde", "einddatum")):
         geraakt = np.zeros(n, dtype=np.bool_)
         geraakt[defect[naam]] = True
-        log.voeg_toe(bestand, kolom, naam, np.flatnonzero(geraakt[volgorde]) + 1)
-    log.voeg_toe(bestand, None, "dubbele_rij", np.flatnonzero(is_kopie(volgorde)) + 1)
-    schrijf_parquet(
-        con,
-        map_ / "acties.parquet",
-        {
-            "actie_id": (10_000_000 + volgorde).astype(np.int64),
-            "klant_id": klant[registratie[volgorde]],
-            "soort": soort[volgorde],
-            "code": code[volgorde],
-            "start": start[volgorde],
-            "eind": eind[volgorde],
-        },
-        f"""actie_id, klant_id, {label("soort", 1)} as actietype, {label("code", 2)} as actiecode,
-            {datum("start")} as startdatum, {datum("eind")} as einddatum""",
-        [spelling.alle, [c for codes_ in codes.ACTIECODES for c in codes_]],
-    )
-    rijen[bestand] = len(volgorde)
+        log.voeg_toe(bestand, kolom, naam, eerste_regel + np.flatnonzero(geraakt[volgorde]) + 1)
+    log.voeg_toe(bestand, None, "dubbele_rij", eerste_regel + np.flatnonzero(is_kopie(volgorde)) + 1)
+    return {
+        "actie_id": (10_000_000 + eerste_actie + volgorde).astype(np.int64),
+        "registratie": registratie[volgorde],
+        "soort": soort[volgorde],
+        "code": code[volgorde],
+        "start": start[volgorde],
+        "eind": eind[volgorde],
+    }
 
 
 def controleer_omvang(nk: Nieuwkomers, vdab_personen: int) -> None:
