@@ -1,31 +1,38 @@
 {#-
-    The INSZ rules of scripts/pijler3/insz.py in SQL (a test proves both agree on a large sample).
-    insz_ongeldig_reden(expr): NULL for a valid INSZ, else the first rule it breaks, in the order insz.py checks them:
-    leeg, tekens, lengte, nullen, controlegetal, maand. insz_normaliseer(expr): the 11 digits, or NULL when invalid.
+    The INSZ rules of scripts/pijler3/insz.py in SQL (a test proves both agree on a large sample), in two steps so the
+    costly clean-up runs once per row: a model computes insz_schoon(raw) once, in a CTE, and the rules read that column.
+    insz_schoon(expr): the raw text without surrounding white space and without " .-" (insz.py's _compact).
+    insz_ongeldig_reden(schoon): NULL for a valid INSZ, else the first rule it breaks, in the order insz.py checks them:
+    leeg, tekens, lengte, nullen, controlegetal, maand. insz_normaliseer(schoon): the 11 digits, or NULL when invalid.
+    Both take the output of insz_schoon; given a raw column they would call a formatted number invalid ('tekens').
     The century rule needs "today": the year of var('peildatum'), so a rerun of a wave gives the same answer.
     Dispatched so another adapter (PostgreSQL, see DESIGN "scale path") can add <adapter>__insz_... versions.
 -#}
 
-{% macro insz_normaliseer(expr) -%}
-    {{ return(adapter.dispatch('insz_normaliseer', 'pijler3')(expr)) }}
+{% macro insz_schoon(expr) -%}
+    {{ return(adapter.dispatch('insz_schoon', 'pijler3')(expr)) }}
 {%- endmacro %}
 
-{% macro insz_ongeldig_reden(expr) -%}
-    {{ return(adapter.dispatch('insz_ongeldig_reden', 'pijler3')(expr)) }}
+{% macro insz_normaliseer(schoon) -%}
+    {{ return(adapter.dispatch('insz_normaliseer', 'pijler3')(schoon)) }}
+{%- endmacro %}
+
+{% macro insz_ongeldig_reden(schoon) -%}
+    {{ return(adapter.dispatch('insz_ongeldig_reden', 'pijler3')(schoon)) }}
 {%- endmacro %}
 
 {#- Python's str.strip() removes every Unicode white-space character at both ends (the class below is exactly
     str.isspace()), then str.translate() drops " .-" everywhere. -#}
-{% macro duckdb__insz_compact(expr) -%}
+{% macro duckdb__insz_schoon(expr) -%}
     {%- set wit = '[\\x{09}-\\x{0d}\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]+' -%}
     regexp_replace(regexp_replace({{ expr }}, '^{{ wit }}|{{ wit }}$', '', 'g'), '[ .-]', '', 'g')
 {%- endmacro %}
 
-{% macro duckdb__insz_ongeldig_reden(expr) -%}
+{% macro duckdb__insz_ongeldig_reden(schoon) -%}
     {%- set peiljaar = (var('peildatum') | string)[:4] | int -%}
-    {%- set c = duckdb__insz_compact(expr) -%}
+    {%- set c = schoon -%}
     case
-        when {{ expr }} is null or {{ c }} = '' then 'leeg'
+        when {{ c }} is null or {{ c }} = '' then 'leeg'
         when not regexp_full_match({{ c }}, '[0-9]+') then 'tekens'
         when length({{ c }}) != 11 then 'lengte'
         when {{ c }} = '00000000000' then 'nullen'
@@ -44,6 +51,6 @@
     end
 {%- endmacro %}
 
-{% macro duckdb__insz_normaliseer(expr) -%}
-    case when {{ duckdb__insz_ongeldig_reden(expr) }} is null then {{ duckdb__insz_compact(expr) }} end
+{% macro duckdb__insz_normaliseer(schoon) -%}
+    case when {{ duckdb__insz_ongeldig_reden(schoon) }} is null then {{ schoon }} end
 {%- endmacro %}

@@ -78,7 +78,8 @@ def compiled_sql(tmp_path_factory: pytest.TempPathFactory) -> str:
             "--vars",
             f"{{peildatum: '{PEILDATUM.isoformat()}'}}",
             "--inline",
-            "select tekst, {{ insz_normaliseer('tekst') }} as insz, {{ insz_ongeldig_reden('tekst') }} as reden"
+            "select tekst, {{ insz_normaliseer(insz_schoon('tekst')) }} as insz,"
+            " {{ insz_ongeldig_reden(insz_schoon('tekst')) }} as reden"
             " from proef",
         ],
         target="lint",

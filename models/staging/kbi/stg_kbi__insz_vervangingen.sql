@@ -2,17 +2,21 @@
 with
 
 source as (
-    select * from {{ source('kbi', 'insz_vervangingen') }}
+    select
+        *,
+        {{ insz_schoon('oud_insz') }} as oud_insz_schoon,
+        {{ insz_schoon('nieuw_insz') }} as nieuw_insz_schoon
+    from {{ source('kbi', 'insz_vervangingen') }}
 ),
 
 renamed as (
     select
-        {{ insz_normaliseer('oud_insz') }} as oud_insz,
+        {{ insz_normaliseer('oud_insz_schoon') }} as oud_insz,
         oud_insz as oud_insz_ruw,
-        {{ insz_ongeldig_reden('oud_insz') }} as oud_insz_ongeldig_reden,
-        {{ insz_normaliseer('nieuw_insz') }} as nieuw_insz,
+        {{ insz_ongeldig_reden('oud_insz_schoon') }} as oud_insz_ongeldig_reden,
+        {{ insz_normaliseer('nieuw_insz_schoon') }} as nieuw_insz,
         nieuw_insz as nieuw_insz_ruw,
-        {{ insz_ongeldig_reden('nieuw_insz') }} as nieuw_insz_ongeldig_reden,
+        {{ insz_ongeldig_reden('nieuw_insz_schoon') }} as nieuw_insz_ongeldig_reden,
         {{ kbi_datum('datum_vervanging') }} as datum_vervanging,
         {{ problemen({
             'datum_vervanging': "nullif(trim(datum_vervanging), '') is not null and "

@@ -27,7 +27,10 @@
 with
 
 source as (
-    select * from {{ source('kbi', 'personen') }}
+    select
+        *,
+        {{ insz_schoon('insz') }} as insz_schoon
+    from {{ source('kbi', 'personen') }}
 ),
 
 labels as (
@@ -40,9 +43,9 @@ labels as (
 
 renamed as (
     select
-        {{ insz_normaliseer('source.insz') }} as insz,
+        {{ insz_normaliseer('source.insz_schoon') }} as insz,
         source.insz as insz_ruw,
-        {{ insz_ongeldig_reden('source.insz') }} as insz_ongeldig_reden,
+        {{ insz_ongeldig_reden('source.insz_schoon') }} as insz_ongeldig_reden,
         {% for kolom in labels -%}
             l_{{ kolom }}.code as {{ kolom }}_code,
             nullif(trim(source.{{ kolom }}), '') as {{ kolom }}_ruw,

@@ -4,7 +4,10 @@
 with
 
 source as (
-    select * from {{ source('uitwisseling', 'aanvraag') }}
+    select
+        *,
+        {{ insz_schoon('insz') }} as insz_schoon
+    from {{ source('uitwisseling', 'aanvraag') }}
 ),
 
 gecontroleerd as (
@@ -12,7 +15,7 @@ gecontroleerd as (
         insz as insz_ruw,
         case
             when insz is not null and insz != '' and translate(insz, '0123456789', '') != '' then 'tekens'
-            else {{ insz_ongeldig_reden('insz') }}
+            else {{ insz_ongeldig_reden('insz_schoon') }}
         end as insz_ongeldig_reden,
         _bronbestand,
         _regelnummer,

@@ -5,6 +5,7 @@ with
 source as (
     select
         verrijking.insz,
+        {{ insz_schoon('verrijking.insz') }} as insz_schoon,
         verrijking.gekend_bij_vdab,
         verrijking.eerste_inschrijving,
         verrijking.meest_recente_inschrijving,
@@ -27,9 +28,9 @@ source as (
 
 renamed as (
     select
-        {{ insz_normaliseer('source.insz') }} as insz,
+        {{ insz_normaliseer('source.insz_schoon') }} as insz,
         source.insz as insz_ruw,
-        {{ insz_ongeldig_reden('source.insz') }} as insz_ongeldig_reden,
+        {{ insz_ongeldig_reden('source.insz_schoon') }} as insz_ongeldig_reden,
         cast(source.gekend_bij_vdab as boolean) as gekend_bij_vdab,
         cast(source.eerste_inschrijving as date) as eerste_inschrijving,
         cast(source.meest_recente_inschrijving as date) as meest_recente_inschrijving,

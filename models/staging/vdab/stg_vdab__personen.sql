@@ -5,16 +5,23 @@ source as (
     select * from {{ source('vdab', 'personen') }}
 ),
 
+geschoond as (
+    select
+        *,
+        {{ insz_schoon('insz') }} as insz_schoon
+    from source
+),
+
 renamed as (
     select
         klant_id,
-        {{ insz_normaliseer('insz') }} as insz,
+        {{ insz_normaliseer('insz_schoon') }} as insz,
         insz as insz_ruw,
-        {{ insz_ongeldig_reden('insz') }} as insz_ongeldig_reden,
+        {{ insz_ongeldig_reden('insz_schoon') }} as insz_ongeldig_reden,
         _bronbestand,
         _regelnummer,
         _bestand_sha256
-    from source
+    from geschoond
 )
 
 select * from renamed
