@@ -35,9 +35,13 @@ def bouw(jaar: Ints, maand_ruw: Ints, dag: Ints, teller: Ints) -> Ints:
     return eerste9 * 100 + controlegetal(jaar, eerste9)
 
 
+# day counters per birth date and sex: 001-997 odd (male) or 002-998 even (female)
+PER_GESLACHT = 499
+
+
 def trek_teller(rng: np.random.Generator, man: npt.NDArray[np.bool_]) -> Ints:
     """A day counter 001-997 (odd, male) or 002-998 (even, female)."""
-    return 2 * rng.integers(0, 499, len(man), dtype=np.int64) + np.where(man, 1, 2)
+    return 2 * rng.integers(0, PER_GESLACHT, len(man), dtype=np.int64) + np.where(man, 1, 2)
 
 
 def maak_uniek(

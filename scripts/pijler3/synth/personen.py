@@ -265,6 +265,25 @@ def _bis_delen(rng: np.random.Generator, maand: Ints, dag_: Ints) -> tuple[Ints,
     return maand_ruw, np.where(onbekende_datum, 0, dag_)
 
 
+def _begrens_onbekende_datum(
+    jaar: Ints, maand: Ints, dag_: Ints, man: Bools, echte_maand: Ints, echte_dag: Ints
+) -> None:
+    """Bis numbers with an unknown birth date (day 00) share one date per year, which has room for only
+    ``inszgen.PER_GESLACHT`` numbers per sex. With millions of VDAB clients some years would overflow and ``maak_uniek``
+    never finish, so beyond 80 % of that room (left free so redrawing a duplicate soon finds a free counter) the later
+    ones get their known date."""
+    onbekend = np.flatnonzero(dag_ == 0)
+    groep = (jaar[onbekend] * 100 + maand[onbekend]) * 2 + man[onbekend]
+    orde = np.argsort(groep, kind="stable")
+    gesorteerd = groep[orde]
+    nieuw = np.ones(len(gesorteerd), dtype=np.bool_)
+    nieuw[1:] = gesorteerd[1:] != gesorteerd[:-1]
+    begin = np.maximum.accumulate(np.where(nieuw, np.arange(len(gesorteerd)), 0))
+    te_veel = onbekend[orde[np.arange(len(gesorteerd)) - begin >= inszgen.PER_GESLACHT * 4 // 5]]
+    maand[te_veel] += echte_maand[te_veel]
+    dag_[te_veel] = echte_dag[te_veel]
+
+
 def ken_insz_toe(
     rng: np.random.Generator,
     nk: Nieuwkomers,
@@ -289,6 +308,9 @@ def ken_insz_toe(
     maand = np.concatenate([np.where(huidig_bis, bm, gm), bm[oud], np.where(overige_bis, obm, om)])
     dagen = np.concatenate([np.where(huidig_bis, bd, gd), bd[oud], np.where(overige_bis, obd, od)])
     man = np.concatenate([nk.man, nk.man[oud], overige_man])
+    _begrens_onbekende_datum(
+        jaar, maand, dagen, man, np.concatenate([gm, gm[oud], om]), np.concatenate([gd, gd[oud], od])
+    )
     nummers, _ = inszgen.maak_uniek(rng, jaar, maand, dagen, man)
     nk.insz = nummers[:n]
     nk.insz_oud = np.zeros(n, dtype=np.int64)
