@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
 import tempfile
@@ -27,6 +26,7 @@ import time
 from pathlib import Path
 
 import duckdb
+from _common import compiled_statements, duckdb_settings, run_direct
 
 from pijler3.dbt_runner import run_dbt
 
@@ -115,26 +115,13 @@ def dbt_run(db: Path, work: Path) -> float:
 
 def direct(db: Path, work: Path) -> tuple[float, dict[str, float]]:
     """The models dbt ran, from the manifest's compiled code, in the order dbt completed them; (total, per model)."""
-    manifest = json.loads((work / "target" / "manifest.json").read_text(encoding="utf-8"))
-    volgorde = [r["unique_id"] for r in json.loads((work / "target" / "run_results.json").read_text())["results"]]
-    statements = {}
-    for uid in volgorde:
-        node = manifest["nodes"][uid]
-        soort = "view" if node["config"]["materialized"] == "view" else "table"
-        relatie = f'"{node["schema"]}"."{node["alias"]}"'
-        statements[node["name"]] = f"create or replace {soort} {relatie} as ({node['compiled_code']})"
-    per_model = {}
     with duckdb.connect(str(db)) as con:
-        # The settings the vdab profile gives dbt's connection (profiles.yml.example), so only dbt differs.
-        con.execute("set threads = 2")
-        con.execute(f"set memory_limit = '{os.environ.get('PIJLER3_MEMORY_LIMIT', '6GB')}'")
+        duckdb_settings(con)
+        statements = [s for s in compiled_statements(work / "target", con) if s.kind == "model"]
         start = time.perf_counter()
-        for naam, statement in statements.items():
-            begin = time.perf_counter()
-            con.execute(statement)
-            per_model[naam] = time.perf_counter() - begin
+        per_model = run_direct(con, statements)
         duur = time.perf_counter() - start
-    return duur, per_model
+    return duur, {naam.removeprefix("model "): seconden for naam, seconden in per_model.items()}
 
 
 def dbt_per_model(work: Path) -> dict[str, float]:

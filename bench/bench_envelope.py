@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyrage
+from _common import cpu_seconds, run
 
 from pijler3 import envelope, keys
 
@@ -58,11 +58,6 @@ def write_plaintext(path: Path, size: int) -> None:
             written += len(block)
 
 
-def _cpu_seconds() -> float:
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
 def best_of(actions: dict[str, Callable[[], object]], repeat: int) -> dict[str, tuple[float, float]]:
     """Fastest wall time and least CPU time (this process and its children) per action.
 
@@ -74,15 +69,11 @@ def best_of(actions: dict[str, Callable[[], object]], repeat: int) -> dict[str, 
     for _ in range(repeat):
         for name, action in actions.items():
             os.sync()
-            cpu, started = _cpu_seconds(), time.perf_counter()
+            cpu, started = cpu_seconds(), time.perf_counter()
             action()
             walls[name].append(time.perf_counter() - started)
-            cpus[name].append(_cpu_seconds() - cpu)
+            cpus[name].append(cpu_seconds() - cpu)
     return {name: (min(walls[name]), min(cpus[name])) for name in actions}
-
-
-def run(*args: str | Path) -> None:
-    subprocess.run([str(a) for a in args], check=True, capture_output=True)
 
 
 def main() -> None:

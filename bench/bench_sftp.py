@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _common import openssh_sftp
+
 from pijler3.sftp.keys import generate_ed25519, known_hosts_line
 from pijler3.sftp.openssh import OpenSshServer, find_sshd
 from pijler3.sftp.transport import Endpoint, SftpTransport
@@ -63,17 +65,7 @@ def main() -> None:
             endpoint = Endpoint(address.host, address.port, server.user, work / "client_key", known_hosts)
 
             def openssh(batch: str) -> None:
-                script = work / "batch"
-                script.write_text(batch + "\n")
-                subprocess.run(
-                    [
-                        "sftp", "-q", "-b", str(script), "-i", str(endpoint.key), "-P", str(endpoint.port),
-                        "-o", f"UserKnownHostsFile={known_hosts}", "-o", "StrictHostKeyChecking=yes",
-                        "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", f"{endpoint.user}@{endpoint.host}",
-                    ],
-                    check=True,
-                    stdout=subprocess.DEVNULL,
-                )  # fmt: skip
+                openssh_sftp(endpoint, [batch], work)
 
             anchor_up = best_seconds(args.rounds, lambda: openssh(f"put {source} naar-vdab/anchor.bin"))
             anchor_down = best_seconds(args.rounds, lambda: openssh(f"get naar-vdab/anchor.bin {work / 'anchor.out'}"))

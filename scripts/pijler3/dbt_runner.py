@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
+from pijler3.duck import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV
 from pijler3.errors import ConfigError, Pijler3Error
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,7 +52,7 @@ class DbtPlugin:
 
 def profile(*, target: Target | None = None, plugins: Sequence[DbtPlugin] = ()) -> dict[str, Any]:
     """The ``profiles.yml`` content; ``plugins`` are added to ``target``'s output."""
-    memory = "{{ env_var('PIJLER3_MEMORY_LIMIT', '6GB') }}"
+    memory = f"{{{{ env_var('{MEMORY_LIMIT_ENV}', '{DEFAULT_MEMORY_LIMIT}') }}}}"
     outputs: dict[str, dict[str, Any]] = {
         "vdab": {
             "type": "duckdb",

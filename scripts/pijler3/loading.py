@@ -28,6 +28,7 @@ from typing import Literal
 
 import duckdb
 
+from pijler3.duck import memory_limit
 from pijler3.errors import InputError
 
 Bron = Literal["kbi", "vdab"]
@@ -158,6 +159,7 @@ def _execute(database: Path, plans: Sequence[_Plan]) -> list[LoadedTable]:
     con = duckdb.connect(str(database))
     try:
         con.execute("set preserve_insertion_order = true")
+        con.execute(f"set memory_limit = '{memory_limit()}'")
         con.execute("begin transaction")
         loaded = []
         current: _Plan | None = None
