@@ -104,7 +104,9 @@ class Run:
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
-            raise Pijler3Error(f"{self.marker(step)}: unreadable step record ({exc}); remove it to redo the step") from exc
+            raise Pijler3Error(
+                f"{self.marker(step)}: unreadable step record ({exc}); remove it to redo the step"
+            ) from exc
         found: Details = recorded.get("details", {})
         return found
 
@@ -141,7 +143,9 @@ class Run:
 
     def pseudonym_plugin(self) -> DbtPlugin:
         # The profile names the key file only; the plugin reads the secret itself (docs/pseudonimisering.md).
-        return DbtPlugin("pijler3.dbt_plugin", "pseudonym", {"key_file": str(self.config.key_folder / PSEUDONYM_KEY_FILE)})
+        return DbtPlugin(
+            "pijler3.dbt_plugin", "pseudonym", {"key_file": str(self.config.key_folder / PSEUDONYM_KEY_FILE)}
+        )
 
 
 @dataclass(frozen=True)
@@ -201,9 +205,7 @@ def run_wave(config: PartyConfig, wave: str | None = None, *, progress: Progress
         except Exception as exc:
             audit.record("step-failed", step=step.name, wave=wave, error=type(exc).__name__)
             raise
-        _write_json(
-            run.marker(step.name), {"step": step.name, "wave": wave, "done_at": _now(), "details": details}
-        )
+        _write_json(run.marker(step.name), {"step": step.name, "wave": wave, "done_at": _now(), "details": details})
         audit.record("step-done", step=step.name, wave=wave, **details)
         outcomes.append(StepOutcome(step.name, "done", details))
     return WaveResult(config.party, wave, "complete", tuple(outcomes))
@@ -340,9 +342,7 @@ def _docs(run: Run) -> Details:
 def _restricted_leftovers(run: Run) -> list[Path]:
     db = run.restricted
     return [
-        path
-        for path in (db, db.with_name(db.name + ".wal"), run.incoming("verrijking", ".parquet"))
-        if path.exists()
+        path for path in (db, db.with_name(db.name + ".wal"), run.incoming("verrijking", ".parquet")) if path.exists()
     ]
 
 
@@ -417,8 +417,9 @@ AGENCIES: tuple[Step, ...] = (
         "build-dataset",
         "dbt build: profile, pseudonymisation, history and marts",
         _build_dataset,
-        lambda run, d: _wave_rows(run.monitoring, DATASET_TABLE, run.wave) == d.get("rows")
-        and _marts_manifest(run).is_file(),
+        lambda run, d: (
+            _wave_rows(run.monitoring, DATASET_TABLE, run.wave) == d.get("rows") and _marts_manifest(run).is_file()
+        ),
     ),
     Step(
         "export-dataset",
@@ -450,7 +451,9 @@ AGENCIES: tuple[Step, ...] = (
         _delete_restricted,
         lambda run, d: not _restricted_leftovers(run),
     ),
-    Step("insz-scan", "scan everything kept for INSZ numbers in clear", _insz_scan, lambda run, d: d.get("findings") == 0),
+    Step(
+        "insz-scan", "scan everything kept for INSZ numbers in clear", _insz_scan, lambda run, d: d.get("findings") == 0
+    ),
 )
 
 
@@ -501,7 +504,7 @@ def _vdab_manifest(run: Run) -> Path:
 
 def _build_enrichment(run: Run) -> Details:
     result = run_dbt(
-        ["build", "--selector", "vdab", "--vars", run.dbt_vars],
+        ["build", "--selector", "vdab_verrijking", "--vars", run.dbt_vars],
         target="vdab",
         env={"PIJLER3_VDAB_DB": str(run.vdab_db)},
         work_dir=run.dbt_dir("build-enrichment"),
@@ -567,8 +570,9 @@ VDAB: tuple[Step, ...] = (
         "clean-up",
         "remove the request and everything linked to it",
         _clean_up,
-        lambda run, d: not run.incoming("aanvraag", ".csv").exists()
-        and _count(run.vdab_db, "uitwisseling.aanvraag") is None,
+        lambda run, d: (
+            not run.incoming("aanvraag", ".csv").exists() and _count(run.vdab_db, "uitwisseling.aanvraag") is None
+        ),
     ),
     Step(
         "receive-dataset",

@@ -21,6 +21,10 @@ COMMANDS: dict[str, str] = {
     "keys": "keys",
     "leg": "leg",
     "sftp": "sftp",
+    "demo": "demo",
+    "run-wave": "wave",
+    "purge": "purge",
+    "audit": "audit",
 }
 
 
