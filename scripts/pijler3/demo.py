@@ -91,7 +91,6 @@ def run_demo(
     if (sources / "kbi").is_dir() and (sources / "vdab").is_dir():
         say("synthetic extracts: present, kept")
     else:
-        say(f"synthetic extracts: generating {persons:,} newcomers (seed {seed}) ...")
         generated = synth.generate(sources, persons, seed, overwrite=True)
         say(f"synthetic extracts: {generated.persons:,} newcomers, {generated.vdab_persons:,} VDAB clients")
     _keys(out, say)

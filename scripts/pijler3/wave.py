@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,7 +196,7 @@ def run_wave(config: PartyConfig, wave: str | None = None, *, progress: Progress
             outcomes.append(StepOutcome(step.name, "skipped", run.details(step.name) or {}))
             say(f"{prefix}: done earlier")
             continue
-        say(f"{prefix} ...")
+        started = time.monotonic()
         try:
             details = step.run(run)
         except NotYetAvailable as exc:
@@ -207,6 +208,7 @@ def run_wave(config: PartyConfig, wave: str | None = None, *, progress: Progress
             raise
         _write_json(run.marker(step.name), {"step": step.name, "wave": wave, "done_at": _now(), "details": details})
         audit.record("step-done", step=step.name, wave=wave, **details)
+        say(f"{prefix}: done in {time.monotonic() - started:.1f} s")
         outcomes.append(StepOutcome(step.name, "done", details))
     return WaveResult(config.party, wave, "complete", tuple(outcomes))
 
