@@ -57,7 +57,7 @@ class WaveSummary:
     wave: str
     kpis: dict[str, float | None]
     exchanged: dict[str, int]
-    quality: dict[str, int]
+    quality: dict[str, str]
     dbt_warnings: int
     suppressed_cells: int
 
@@ -125,10 +125,11 @@ def run_demo(
         time.monotonic() - started,
         resumed,
         {
-            "bi": agencies.require("bi.file", agencies.bi_file),
-            "docs": agencies.require("bi.docs", agencies.docs_folder) / "index.html",
-            "audit": audit,
-            "monitoring": agencies.require("databases.monitoring", agencies.monitoring_db),
+            "BI file": agencies.require("bi.file", agencies.bi_file).resolve(),
+            "docs site": agencies.require("bi.docs", agencies.docs_folder).resolve() / "index.html",
+            "audit logs": audit.resolve(),
+            "evidence": (audit / "rapport-agentschap.html").resolve(),
+            "monitoring": agencies.require("databases.monitoring", agencies.monitoring_db).resolve(),
         },
     )
 
@@ -228,7 +229,7 @@ KPI_INDICATORS = {
 def _summary(agencies: PartyConfig, vdab: PartyConfig, wave: str) -> WaveSummary:
     bi_file = agencies.require("bi.file", agencies.bi_file)
     kpis: dict[str, float | None] = {}
-    quality: dict[str, int] = {}
+    quality: dict[str, str] = {}
     with duckdb.connect(str(bi_file), read_only=True) as con:
         for label, indicator in KPI_INDICATORS.items():
             row = con.execute(
@@ -247,8 +248,11 @@ def _summary(agencies: PartyConfig, vdab: PartyConfig, wave: str) -> WaveSummary
             ("duplicate INSZ", "aantal_dubbel"),
             ("not linked at VDAB", "aantal_niet_gekoppeld"),
         ):
-            found = con.execute(f"select sum({column}) from mart_datakwaliteit where golf = ?", [wave]).fetchone()
-            quality[label] = int(found[0]) if found and found[0] is not None else 0
+            found = con.execute(
+                f"select sum({column}), bool_or({column}_onderdrukt) from mart_datakwaliteit where golf = ?", [wave]
+            ).fetchone()
+            total, suppressed = found if found else (None, None)
+            quality[label] = f"{int(total or 0):,}{' + suppressed small counts' if suppressed else ''}"
     exchanged = {
         "request (agencies -> VDAB)": _recorded(agencies, wave, "export-request", "rows"),
         "enrichment (VDAB -> agencies)": _recorded(vdab, wave, "export-enrichment", "rows"),
@@ -277,9 +281,9 @@ def format_summary(result: DemoResult) -> list[str]:
             lines.append(f"  {label:40} {'suppressed' if value is None else f'{value:.1f} %'}")
         for label, rows in wave.exchanged.items():
             lines.append(f"  exchanged {label:40} {rows:>8,} rows")
-        quality = ", ".join(f"{label} {count:,}" for label, count in wave.quality.items())
+        quality = ", ".join(f"{label} {count}" for label, count in wave.quality.items())
         lines.append(f"  data quality (art. 7): {quality}; {wave.dbt_warnings} dbt warning(s)")
         lines.append(f"  disclosure control: {wave.suppressed_cells} cell(s) suppressed")
     for label, path in result.paths.items():
-        lines.append(f"{label:11} {path}")
+        lines.append(f"{label:12} {path}")
     return lines
