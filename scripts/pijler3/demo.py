@@ -95,9 +95,8 @@ def run_demo(
         say(f"synthetic extracts: {generated.persons:,} newcomers, {generated.vdab_persons:,} VDAB clients")
     _keys(out, say)
 
-    with _server(out, sftp) as (address, users):
-        say(f"SFTP server ({sftp}) on {address.host}:{address.port}")
-        configs = {party: _write_config(out, party, address, users[party]) for party in PARTIES}
+    with exchange(out, sftp) as configs:
+        say(f"SFTP server ({sftp}) on {configs['agentschap'].sftp.host}:{configs['agentschap'].sftp.port}")
         for wave in waves:
             # The agencies send the request, VDAB answers, the agencies finish, VDAB receives the dataset.
             turns: tuple[tuple[Party, str], ...] = (
@@ -176,6 +175,16 @@ def _keys(out: Path, say: Callable[[str], None]) -> None:
     host_key = out / "keys" / "sftp" / "host_ed25519"
     if not host_key.is_file():
         generate_ed25519(host_key, "pijler3-demo-sftp-host")
+
+
+@contextmanager
+def exchange(out: Path, kind: SftpKind = "embedded") -> Iterator[dict[Party, PartyConfig]]:
+    """Start the demo's SFTP server on ``out/sftp`` and (re)write both parties' configurations for its port.
+
+    The demo runs inside it; so can ``pijler3 run-wave``, ``purge`` or ``audit report`` on a finished demo folder.
+    """
+    with _server(out, kind) as (address, users):
+        yield {party: _write_config(out, party, address, users[party]) for party in PARTIES}
 
 
 @contextmanager
