@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from demo_fixtures import Demo, population_forms
+from demo_helpers import Demo, population_forms
 from pijler3 import keys
 from pijler3.cli import cli
 from pijler3.demo import WAVES

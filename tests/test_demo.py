@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from demo_fixtures import PERSONS, SEED, Demo, population_forms
+from demo_helpers import PERSONS, SEED, Demo, population_forms
 from pijler3.cli import cli
 from pijler3.demo import STATE_FILE, WAVES, exchange, run_demo
 from pijler3.errors import ConfigError
@@ -127,7 +127,8 @@ def test_no_insz_of_the_population_outside_the_sources(demo: Demo) -> None:
             exempt = {"bron_vdab"} if path.name == "vdab.duckdb" else set()
             places = list(values_in_duckdb(path, exempt))
         elif path.suffix == ".parquet":
-            rows = duckdb.sql(f"select * from read_parquet('{path}')").fetchall()
+            with duckdb.connect() as con:
+                rows = con.execute(f"select * from read_parquet('{path}')").fetchall()
             places = [("rows", "\n".join("|".join(map(str, r)) for r in rows))]
         else:
             places = [("bytes", path.read_bytes().decode("latin-1"))]

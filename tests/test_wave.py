@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import require_tool
-from demo_fixtures import Demo
+from demo_helpers import Demo
 from pijler3 import wave as wave_module
 from pijler3.audit import read_audit_log
 from pijler3.cli import cli
