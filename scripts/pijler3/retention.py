@@ -141,7 +141,7 @@ def _purge_monitoring(config: PartyConfig, remove: Sequence[str], dry_run: bool)
             if not dry_run:
                 con.execute(f"delete from {relation} where golf in ?", [waves])
         if not dry_run:
-            if any(table == REPLACEMENTS_TABLE for _, table in con.execute("show tables").fetchall()):
+            if (REPLACEMENTS_TABLE,) in con.execute("show tables").fetchall():
                 # A pair of pseudonyms only links waves; once no remaining wave carries either, it is kept for nothing.
                 con.execute(
                     f"delete from {REPLACEMENTS_TABLE} as r where not exists (select 1 from {DATASET_TABLE} as d"
