@@ -295,13 +295,13 @@ def test_no_insz_of_the_synth_population_survives_a_build(tmp_path: Path) -> Non
     truth = tmp_path / "bron" / "waarheid" / "personen.parquet"
     restricted, monitoring = tmp_path / "restricted.duckdb", tmp_path / "monitoring.duckdb"
     load_extract("kbi", tmp_path / "bron" / "kbi", restricted)
-    duckdb.sql(
+    duckdb.execute(
         f"copy (select insz, coalesce(in_vdab, false) as gekend_bij_vdab, datum_eerste_inschrijving as "
         f"eerste_inschrijving, datum_eerste_inschrijving as meest_recente_inschrijving, "
         f"{', '.join(f'null as {c}' for c in VERRIJKING_COLUMNS[4:-3])}, datum_uitstroom_werk as uitstroom_naar_werk, "
         f"null as uitstroom_naar_werk_binnen_6_maanden, null as uitstroom_naar_werk_binnen_12_maanden "
         f"from read_parquet('{truth}') where insz is not null) to '{tmp_path / 'verrijking.csv'}' (header)"
-    )
+    ).fetchall()
     load_exchange_csv(tmp_path / "verrijking.csv", restricted, "uitwisseling.verrijking", columns=VERRIJKING_COLUMNS)
     key_file = tmp_path / "pseudonym.key"
     key_file.write_text(secrets.token_hex(32) + "\n", encoding="ascii")

@@ -132,7 +132,8 @@ def test_row_count_is_lines_minus_header(ex: Exchange, content: bytes, rows: int
 
 def test_parquet_row_count_comes_from_its_metadata(ex: Exchange) -> None:
     parquet = ex.root / "gepseudonimiseerd_2026-S2.parquet"
-    duckdb.sql(f"copy (select range as pseudoniem from range(1234)) to '{parquet}' (format parquet)")
+    with duckdb.connect() as con:
+        con.execute(f"copy (select range as pseudoniem from range(1234)) to '{parquet}' (format parquet)")
     opened = ex.open(ex.seal(plaintext=parquet, kind="gepseudonimiseerd"), kind="gepseudonimiseerd")
     assert opened.manifest.plaintext_format == "parquet"
     assert opened.manifest.row_count == 1234

@@ -220,7 +220,9 @@ def parquet_rows(path: Path) -> int:
     import duckdb  # only Parquet files need it; keeps ``pijler3 envelope`` start-up light
 
     try:
-        row = duckdb.execute("select sum(num_rows) from parquet_file_metadata(?)", [str(path)]).fetchone()
+        # A private in-memory connection: the module-level default connection is shared with the caller.
+        with duckdb.connect() as con:
+            row = con.execute("select sum(num_rows) from parquet_file_metadata(?)", [str(path)]).fetchone()
     except duckdb.Error as exc:
         raise InputError(f"{path}: starts like Parquet but its metadata cannot be read ({exc})") from None
     return int(row[0]) if row and row[0] is not None else 0

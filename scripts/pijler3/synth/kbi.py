@@ -18,35 +18,16 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from pijler3.loading import KBI_CSV_COLUMNS
 from pijler3.synth import codes
 from pijler3.synth import insz as inszgen
 from pijler3.synth.defects import INSZ_VEROUDERD, DefectLog, Spellingen, is_kopie, kies_celdefecten, kies_dubbels
 from pijler3.synth.personen import GEEN, Dagen, Ints, Nieuwkomers
 
-KOLOMMEN: Final = (
-    "insz",
-    "leeftijdscategorie",
-    "geslacht",
-    "scholingsniveau",
-    "oudste_nationaliteit",
-    "datum_toeleiding_vdab",
-    "doelgroep",
-    "datum_doelgroep",
-    "datum_aanmelding",
-    "datum_inburgeringscontract",
-    "kbi_regio",
-    "plo_besluit",
-    "plo_reden_besluit",
-    "ingeschat_taalleervermogen",
-    "hoogst_behaald_niveau_nt2",
-    "trajecttype",
-    "toeleiding_diplomagelijkschakeling",
-    "resultaat_diplomagelijkschakeling",
-    "heeft_ocmw_leefloon",
-    "verblijfsstatus",
-)
+# The extract contract lives with the loader that enforces it; the generator writes exactly that.
+KOLOMMEN: Final = KBI_CSV_COLUMNS["personen"]
 DATUMKOLOMMEN: Final = ("datum_toeleiding_vdab", "datum_doelgroep", "datum_aanmelding", "datum_inburgeringscontract")
-VERVANGING_KOLOMMEN: Final = ("oud_insz", "nieuw_insz", "datum_vervanging")
+VERVANGING_KOLOMMEN: Final = KBI_CSV_COLUMNS["insz_vervangingen"]
 # day/month pairs that no calendar has; the year stays the true one
 ONMOGELIJKE_DAGEN: Final = ("31/02", "30/02", "31/04", "31/06", "31/09", "31/11", "32/01", "00/05", "15/13")
 CELDEFECTEN: Final = ("leeg", "insz_opgemaakt", "insz_checksum", "spelling", "datum_onmogelijk", "datum_volgorde")
