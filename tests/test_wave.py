@@ -57,7 +57,7 @@ def test_interrupted_wave_on_openssh_resumes_where_it_stopped(tmp_path: Path, mo
     assert len(done) == len(set(done)) == 2 * len(wave_module.AGENCIES)
     failed = [(e["wave"], e["step"]) for e in events if e["event"] == "step-failed"]
     assert failed == [(WAVES[1], "export-dataset")]
-    assert f"[agentschap {WAVES[1]}] dbt build: profile, pseudonymisation, history and marts: done earlier" in progress
+    assert f"[agentschap {WAVES[1]}] 7 step(s) done earlier; resuming at export-dataset" in progress
     assert not (out / "agentschap" / "restricted.duckdb").exists()
 
 
@@ -68,7 +68,7 @@ def test_cli_run_wave_on_a_finished_demo_has_nothing_to_do(demo_copy: Path) -> N
             cli, ["run-wave", "--config", str(demo_copy / "vdab" / "vdab.toml"), "--wave", WAVES[0]]
         )
     assert result.exit_code == 0, result.output
-    assert "receive the pseudonymised dataset: done earlier" in result.output
+    assert f"[vdab {WAVES[0]}] all 8 steps done earlier; nothing to do" in result.output
     assert result.output.strip().endswith(f"vdab {WAVES[0]}: complete")
 
 

@@ -189,13 +189,13 @@ def run_wave(config: PartyConfig, wave: str | None = None, *, progress: Progress
     steps = STEPS[config.party]
     audit = AuditLog(config.audit_log, config.party)
     resume_at = next((i + 1 for i in reversed(range(len(steps))) if _done(run, steps[i])), 0)
-    outcomes: list[StepOutcome] = []
-    for index, step in enumerate(steps):
+    outcomes = [StepOutcome(step.name, "skipped", run.details(step.name) or {}) for step in steps[:resume_at]]
+    if resume_at == len(steps):
+        say(f"[{config.party} {wave}] all {len(steps)} steps done earlier; nothing to do")
+    elif resume_at:
+        say(f"[{config.party} {wave}] {resume_at} step(s) done earlier; resuming at {steps[resume_at].name}")
+    for step in steps[resume_at:]:
         prefix = f"[{config.party} {wave}] {step.title}"
-        if index < resume_at:
-            outcomes.append(StepOutcome(step.name, "skipped", run.details(step.name) or {}))
-            say(f"{prefix}: done earlier")
-            continue
         started = time.monotonic()
         try:
             details = step.run(run)
