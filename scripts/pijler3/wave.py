@@ -293,7 +293,7 @@ def _build_dataset(run: Run) -> Details:
         )
         for part, selection in (
             ("pseudonimisering", ["--selector", "agentschap_pseudonimisering"]),
-            ("marts", ["--select", "path:models/marts"]),
+            ("marts", ["--selector", "agentschap_marts"]),
         )
     ]
     total = {key: sum(int(s[key] or 0) for s in summaries) for key in summaries[0]}
