@@ -76,7 +76,7 @@ def write_report(config: PartyConfig, out: Path, wave: str | None = None) -> Pat
 
 def _keys_section(config: PartyConfig) -> list[str]:
     lines = ["| party | key | fingerprint | created |", "|---|---|---|---|"]
-    for label, path in (("own", config.key_folder / party_keys.BUNDLE_FILE), ("peer (pinned)", config.peer_bundle)):
+    for label, path in (("own", config.key_folder / party_keys.BUNDLE_FILE), ("peer, pinned", config.peer_bundle)):
         try:
             bundle = party_keys.load_bundle(path)
         except Exception as exc:
