@@ -38,11 +38,12 @@
             {{ sleutel_lijst }},
             '{{ kolom }}' as sdc_kolom,
             {{ kolom }} as sdc_waarde,
-            (
+            coalesce(
                 ({{ kolom }} > 0 and {{ kolom }} < {{ drempel }})
                 {%- if kolom in deel_van %}
                 or ({{ deel_van[kolom] }} - {{ kolom }} > 0 and {{ deel_van[kolom] }} - {{ kolom }} < {{ drempel }})
-                {%- endif %}
+                {%- endif %},
+                false
             ) as sdc_verborgen
         from sdc_bron
         {%- if not loop.last %}
