@@ -338,7 +338,10 @@ def test_registration_within_60_days_matches_truth_for_published_cells(gebouwd: 
                     assert rij["aantal_nieuwkomers"] == len(leden), rij
                 if not rij["aantal_ingeschreven_binnen_60_dagen_onderdrukt"]:
                     assert rij["aantal_ingeschreven_binnen_60_dagen"] == len(binnen), rij
-                    assert abs(rij["percentage_ingeschreven_binnen_60_dagen"] - 100 * len(binnen) / len(leden)) <= 0.05 + 1e-9
+                    assert (
+                        abs(rij["percentage_ingeschreven_binnen_60_dagen"] - 100 * len(binnen) / len(leden))
+                        <= 0.05 + 1e-9
+                    )
                 else:
                     assert rij["aantal_ingeschreven_binnen_60_dagen"] is None
                     assert rij["percentage_ingeschreven_binnen_60_dagen"] is None
