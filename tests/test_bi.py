@@ -194,7 +194,7 @@ def test_a_missing_mart_leaves_the_published_file_untouched(tmp_path: Path) -> N
     assert sorted(p.name for p in doel.parent.iterdir()) == ["monitoring.duckdb"]
 
 
-def test_marts_come_from_the_manifest_only_tables_under_models_marts(tmp_path: Path) -> None:
+def test_marts_come_from_the_manifest_only_tables_and_incrementals_under_models_marts(tmp_path: Path) -> None:
     def node(fqn: list[str], materialized: str, alias: str) -> dict[str, Any]:
         return {
             "resource_type": "model",
@@ -211,6 +211,7 @@ def test_marts_come_from_the_manifest_only_tables_under_models_marts(tmp_path: P
             "a": node(["pijler3", "marts", "monitoring", "mart_b"], "table", "mart_b"),
             "b": node(["pijler3", "marts", "monitoring", "mart_a"], "table", "mart_a"),
             "c": node(["pijler3", "marts", "hulp"], "view", "hulp"),
+            "f": node(["pijler3", "marts", "monitoring", "mart_c"], "incremental", "mart_c"),
             "d": node(["pijler3", "gepseudonimiseerd", "gepseudonimiseerde_dataset"], "table", "gepseudonimiseerd"),
             "e": {**node(["pijler3", "marts", "x"], "table", "x"), "resource_type": "test"},
         }
@@ -218,7 +219,7 @@ def test_marts_come_from_the_manifest_only_tables_under_models_marts(tmp_path: P
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps(manifest))
     marts = marts_from_manifest(path)
-    assert [m.name for m in marts] == ["mart_a", "mart_b"]
+    assert [m.name for m in marts] == ["mart_a", "mart_b", "mart_c"]
     assert marts[0].columns == {"aantal_x": "Aantal x."}
     (tmp_path / "leeg.json").write_text(json.dumps({"nodes": {"d": manifest["nodes"]["d"]}}))
     with pytest.raises(InputError, match="no table models"):

@@ -23,6 +23,8 @@ import pytest
 import yaml
 
 from conftest import REPO
+from pijler3.bi import marts_from_manifest, publish
+from test_bi import OldReader, old_python  # noqa: F401 - session fixture shared with the BI tests
 
 GOLVEN = {"2025-S2": date(2025, 12, 31), "2026-S1": date(2026, 6, 30)}
 ACTIETYPEN = ["orientatie", "context", "competentieversterking", "solliciteren"]
@@ -123,12 +125,18 @@ def _personen(rng: random.Random, n: int) -> list[dict[str, Any]]:
                 "geslacht": rng.choice(["man", "vrouw", "vrouw", "X", None]),
                 "doelgroep": rng.choice(["verplicht"] * 4 + ["rechthebbend"]),
                 "kbi_regio": rng.choice(["Stad Antwerpen", "Stad Gent", "Limburg", "Brussel"]),
-                "oudste_nationaliteit": rng.choice(["Marokko"] * 5 + ["Syrië"] * 3 + ["Oekraïne", "India"]),
+                "oudste_nationaliteit": rng.choice(
+                    ["Marokko"] * 50 + ["Syrië"] * 30 + ["Oekraïne"] * 10 + ["India"] * 8 + ["Eritrea"] * 2
+                ),
                 "heeft_ocmw_leefloon": rng.random() < 0.3,
                 "datum_inburgeringscontract": contract,
                 "eerste_inschrijving": eerste,
-                "status": rng.choice(["in bemiddeling", "in opleiding of voortraject", None]) if eerste else None,
-                "categorie": rng.choice(["00", "03", "05"]) if eerste else None,
+                "status": rng.choice(
+                    ["in bemiddeling"] * 60 + ["in opleiding of voortraject"] * 30 + [None] * 9 + ["niet inzetbaar"]
+                )
+                if eerste
+                else None,
+                "categorie": rng.choice(["00"] * 50 + ["03"] * 30 + ["05"] * 19 + ["06"]) if eerste else None,
                 "acties": {a: bool(eerste) and rng.random() < 0.5 for a in ACTIETYPEN},
                 "werk_na_dagen": rng.choice([None, 100, 250, 500]) if eerste else None,
             }
@@ -387,3 +395,60 @@ def test_data_quality_counts_the_defects_put_into_the_kbi_rows(gebouwd: dict[str
     assert rijen[("kbi_personen", "geslacht")]["aantal_ongeldig_onderdrukt"]
     leeg_geslacht = sum(1 for r in kbi if r["geslacht_ruw"] is None)
     assert leeg_geslacht >= 5 and rijen[("kbi_personen", "geslacht")]["aantal_leeg"] == leeg_geslacht
+
+
+@pytest.mark.parametrize(
+    ("mart", "groep"),
+    [
+        ("mart_inschrijving_vdab", ["golf", "dimensie"]),
+        ("mart_evenredig_bereik", ["golf", "dimensie"]),
+        ("mart_uitstroom_werk", ["golf", "dimensie"]),
+        ("mart_dienstverlening_vdab", ["golf", "dimensie", "waarde", "kenmerk"]),
+        ("mart_dienstverlening_vdab", ["golf", "dimensie", "kenmerk", "kenmerk_waarde"]),
+        ("mart_overgangen", ["golf", "toestand_vorige"]),
+        ("mart_overgangen", ["golf", "toestand_huidig"]),
+    ],
+)
+def test_no_published_total_gives_back_a_single_suppressed_cell(
+    gebouwd: dict[str, Any], mart: str, groep: list[str]
+) -> None:
+    """Published total minus published cells: a group with exactly one suppressed cell would reveal it."""
+    rijen = _lees(gebouwd["project"], mart)
+    aantallen = [k for k in rijen[0] if k.startswith("aantal_") and not k.endswith("_onderdrukt")]
+    cel = next(
+        k
+        for k in ("waarde", "kenmerk_waarde", "toestand_huidig", "toestand_vorige")
+        if k in rijen[0] and k not in groep
+    )
+    groepen: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for rij in rijen:
+        if "totaal" in (rij[cel], *(rij[k] for k in groep if k != "golf")):
+            continue
+        groepen.setdefault(tuple(rij[k] for k in groep), []).append(rij)
+    verborgen_totaal = 0
+    for sleutel, cellen in groepen.items():
+        for kolom in aantallen:
+            verborgen = sum(1 for r in cellen if r[f"{kolom}_onderdrukt"])
+            verborgen_totaal += verborgen
+            assert verborgen != 1 or len(cellen) == 1, (mart, sleutel, kolom)
+    assert verborgen_totaal > 0, f"{mart}: the synthetic data never triggers suppression, so this proves nothing"
+
+
+@pytest.mark.slow
+def test_the_built_marts_publish_to_a_bi_file_the_old_duckdb_reads(
+    gebouwd: dict[str, Any], request: pytest.FixtureRequest
+) -> None:
+    old_python: Path = request.getfixturevalue("old_python")
+    project = gebouwd["project"]
+    marts = marts_from_manifest(project / "target" / "manifest.json")
+    assert {m.name for m in marts} == {p.stem for p in (REPO / "models" / "marts").rglob("mart_*.sql")}
+    doel = publish(project / "monitoring.duckdb", project / "bi" / "monitoring.duckdb", marts)
+    reader = OldReader(old_python)
+    try:
+        reader.ask(op="open", path=str(doel))
+        inhoud = reader.ask(op="read")
+        assert sorted(inhoud) == sorted(m.name for m in marts)
+        for mart in marts:
+            assert len(inhoud[mart.name]) == len(_lees(project, mart.name)), mart.name
+    finally:
+        reader.close()

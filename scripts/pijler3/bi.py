@@ -23,6 +23,8 @@ from pijler3.errors import InputError, Pijler3Error
 # Oldest storage format the 1.x readers of BI tools understand (DuckDB 1.0 and later read it).
 STORAGE_VERSION = "v1.0.0"
 MARTS_FOLDER = "marts"
+# Both leave a plain table in the monitoring database (an incremental mart keeps earlier waves).
+TABLE_MATERIALIZATIONS = {"table", "incremental"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class Mart:
 
 
 def marts_from_manifest(manifest_path: Path) -> list[Mart]:
-    """Every table model under ``models/marts/`` in dbt's manifest, sorted by name."""
+    """Every model under ``models/marts/`` in dbt's manifest that dbt materialises as a table, sorted by name."""
     try:
         manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -52,7 +54,7 @@ def marts_from_manifest(manifest_path: Path) -> list[Mart]:
         if node.get("resource_type") == "model"
         and len(node.get("fqn", [])) > 1
         and node["fqn"][1] == MARTS_FOLDER
-        and node.get("config", {}).get("materialized") == "table"
+        and node.get("config", {}).get("materialized") in TABLE_MATERIALIZATIONS
     ]
     if not marts:
         raise InputError(f"{manifest_path}: the manifest names no table models under models/{MARTS_FOLDER}/")

@@ -6,7 +6,9 @@
     Grain: one row per golf x bron x veld. Incremental per golf: the staging tables hold only the current wave, and
     earlier waves' quality figures must stay.
 -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='golf', on_schema_change='fail') }}
+{{ config(
+    materialized='incremental', incremental_strategy='delete+insert', unique_key='golf', on_schema_change='fail'
+) }}
 {%- set labels = mart_kbi_labelvelden() -%}
 {%- set datums = mart_kbi_datumvelden() -%}
 {%- set vdab_velden = ['eerste_inschrijving', 'huidige_categorie_werkzoekende', 'status_dienstverlening'] -%}
@@ -35,30 +37,35 @@ velden as (
         cast(null as bigint) as aantal_niet_gekoppeld
     from kbi
     {%- for kolom in labels %}
-    union all
-    select
-        'kbi_personen' as bron,
-        '{{ kolom }}' as veld,
-        count(*) as aantal_rijen,
-        count(*) filter (where kbi.{{ kolom }}_ruw is null) as aantal_leeg,
-        count(*) filter (where ',' || coalesce(kbi.onbekende_labels, '') || ',' like '%,{{ kolom }},%') as aantal_ongeldig,
-        cast(null as bigint) as aantal_dubbel,
-        cast(null as bigint) as aantal_niet_gekoppeld
-    from kbi
+        union all
+        select
+            'kbi_personen' as bron,
+            '{{ kolom }}' as veld,
+            count(*) as aantal_rijen,
+            count(*) filter (where kbi.{{ kolom }}_ruw is null) as aantal_leeg,
+            count(*) filter (
+                where ',' || coalesce(kbi.onbekende_labels, '') || ',' like '%,{{ kolom }},%'
+            )
+                as aantal_ongeldig,
+            cast(null as bigint) as aantal_dubbel,
+            cast(null as bigint) as aantal_niet_gekoppeld
+        from kbi
     {%- endfor %}
     {%- for kolom in datums %}
-    union all
-    select
-        'kbi_personen' as bron,
-        '{{ kolom }}' as veld,
-        count(*) as aantal_rijen,
-        count(*) filter (
-            where kbi.{{ kolom }} is null and ',' || coalesce(kbi.datum_fouten, '') || ',' not like '%,{{ kolom }},%'
-        ) as aantal_leeg,
-        count(*) filter (where ',' || coalesce(kbi.datum_fouten, '') || ',' like '%,{{ kolom }},%') as aantal_ongeldig,
-        cast(null as bigint) as aantal_dubbel,
-        cast(null as bigint) as aantal_niet_gekoppeld
-    from kbi
+        union all
+        select
+            'kbi_personen' as bron,
+            '{{ kolom }}' as veld,
+            count(*) as aantal_rijen,
+            count(*) filter (
+                where kbi.{{ kolom }} is null
+                and ',' || coalesce(kbi.datum_fouten, '') || ',' not like '%,{{ kolom }},%'
+            ) as aantal_leeg,
+            count(*) filter (where ',' || coalesce(kbi.datum_fouten, '') || ',' like '%,{{ kolom }},%')
+                as aantal_ongeldig,
+            cast(null as bigint) as aantal_dubbel,
+            cast(null as bigint) as aantal_niet_gekoppeld
+        from kbi
     {%- endfor %}
     union all
     select
@@ -71,17 +78,17 @@ velden as (
         count(*) filter (where not coalesce(dataset.gekend_bij_vdab, false)) as aantal_niet_gekoppeld
     from dataset
     {%- for kolom in vdab_velden %}
-    union all
-    select
-        'verrijking' as bron,
-        '{{ kolom }}' as veld,
-        count(*) as aantal_rijen,
-        count(*) filter (where dataset.{{ kolom }} is null) as aantal_leeg,
-        cast(null as bigint) as aantal_ongeldig,
-        cast(null as bigint) as aantal_dubbel,
-        cast(null as bigint) as aantal_niet_gekoppeld
-    from dataset
-    where dataset.gekend_bij_vdab
+        union all
+        select
+            'verrijking' as bron,
+            '{{ kolom }}' as veld,
+            count(*) as aantal_rijen,
+            count(*) filter (where dataset.{{ kolom }} is null) as aantal_leeg,
+            cast(null as bigint) as aantal_ongeldig,
+            cast(null as bigint) as aantal_dubbel,
+            cast(null as bigint) as aantal_niet_gekoppeld
+        from dataset
+        where dataset.gekend_bij_vdab
     {%- endfor %}
 ),
 

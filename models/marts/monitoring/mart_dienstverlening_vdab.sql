@@ -29,24 +29,24 @@ per_dimensie as (
 
 per_kenmerk as (
     {%- for kenmerk, expressie in kenmerken.items() %}
-    select
-        per_dimensie.golf,
-        per_dimensie.dimensie,
-        per_dimensie.waarde,
-        '{{ kenmerk }}' as kenmerk,
-        {{ mart_waarde(expressie | replace('personen.', 'per_dimensie.')) }} as kenmerk_waarde
-    from per_dimensie
-    union all
-    select
-        per_dimensie.golf,
-        per_dimensie.dimensie,
-        per_dimensie.waarde,
-        '{{ kenmerk }}' as kenmerk,
-        'totaal' as kenmerk_waarde
-    from per_dimensie
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            per_dimensie.golf,
+            per_dimensie.dimensie,
+            per_dimensie.waarde,
+            '{{ kenmerk }}' as kenmerk,
+            {{ mart_waarde(expressie | replace('personen.', 'per_dimensie.')) }} as kenmerk_waarde
+        from per_dimensie
+        union all
+        select
+            per_dimensie.golf,
+            per_dimensie.dimensie,
+            per_dimensie.waarde,
+            '{{ kenmerk }}' as kenmerk,
+            'totaal' as kenmerk_waarde
+        from per_dimensie
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 

@@ -15,7 +15,7 @@ personen as (
         dataset.peildatum,
         dataset.datum_inburgeringscontract,
         {%- for kolom in mart_profieldimensies() %}
-        dataset.{{ kolom }},
+            dataset.{{ kolom }},
         {%- endfor %}
         dataset.eerste_inschrijving is not null as ingeschreven,
         dataset.eerste_inschrijving <= {{ dbt.dateadd('day', 60, 'dataset.datum_inburgeringscontract') }}
