@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -237,3 +238,34 @@ def test_reader_runs_in_the_old_duckdb(old_python: Path) -> None:
         [str(old_python), "-c", "import duckdb; print(duckdb.__version__)"], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert version == OLD_DUCKDB != duckdb.__version__
+
+
+def test_cli_publishes_and_reports_a_missing_manifest_in_one_line(tmp_path: Path) -> None:
+    bron = _monitoring(tmp_path / "monitoring.duckdb")
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(
+        json.dumps(
+            {
+                "nodes": {
+                    m.name: {"resource_type": "model", "fqn": ["pijler3", "marts", m.name], "alias": m.name,
+                             "schema": m.schema, "config": {"materialized": "table"}, "columns": {}}
+                    for m in MARTS
+                }
+            }
+        )
+    )  # fmt: skip
+    pijler3 = [str(Path(sys.executable).parent / "pijler3")]
+    doel = tmp_path / "bi" / "monitoring.duckdb"
+    done = subprocess.run(
+        [*pijler3, "publiceer-bi", "--monitoring", str(bron), "--manifest", str(manifest), "--doel", str(doel)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "2 marts" in done.stdout and doel.is_file()
+    done = subprocess.run(
+        [*pijler3, "publiceer-bi", "--monitoring", str(bron), "--manifest", str(tmp_path / "nee.json"), "--doel",
+         str(doel)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "nee.json" in done.stderr and "Traceback" not in done.stderr

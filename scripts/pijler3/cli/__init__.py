@@ -15,7 +15,9 @@ from pijler3 import __version__
 from pijler3.errors import Pijler3Error
 
 # command name -> module in pijler3.cli that defines a click command or group called ``command``
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "publiceer-bi": "bi",
+}
 
 
 class LazyGroup(click.Group):
