@@ -16,9 +16,10 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 def require_tool(name: str, *candidates: str) -> str:
     """Path of an external tool; skip (locally) or fail (CI) when it is not installed."""
     for candidate in (name, *candidates):
-        found = shutil.which(candidate) or (candidate if os.path.isabs(candidate) and os.access(candidate, os.X_OK) else None)
-        if found:
-            return found
+        if shutil.which(candidate):
+            return str(shutil.which(candidate))
+        if os.path.isabs(candidate) and os.access(candidate, os.X_OK):
+            return candidate
     message = f"{name} is not installed (.ci/run installs it)"
     if IN_CI:
         pytest.fail(message)

@@ -16,6 +16,11 @@ from pijler3.errors import Pijler3Error
 
 # command name -> module in pijler3.cli that defines a click command or group called ``command``
 COMMANDS: dict[str, str] = {
+    "synth": "synth",
+    "envelope": "envelope",
+    "keys": "keys",
+    "leg": "leg",
+    "sftp": "sftp",
     "publiceer-bi": "bi",
 }
 

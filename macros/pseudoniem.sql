@@ -1,0 +1,29 @@
+{#-
+    pseudoniem(insz_expr): the keyed pseudonym of a normalised INSZ, hex HMAC-SHA-256 under the agencies' secret.
+
+    The secret is never part of the SQL: on DuckDB the dbt plugin pijler3.dbt_plugin reads it from the key file named
+    in the profile and registers the UDF pijler3_pseudoniem. NULL stays NULL; an invalid INSZ fails the query (staging
+    has already turned invalid numbers into NULL, so a failure means a model pseudonymises the wrong column).
+
+    On PostgreSQL the key must equally stay out of SQL: a DBA creates, once, a SECURITY DEFINER function with the same
+    name, owned by a role that alone can read the key (a one-row table, or pg_read_file on a 0600 file):
+        create function pijler3_pseudoniem(insz text) returns text language sql immutable strict security definer
+        as $$ select encode(hmac(convert_to(insz, 'UTF8'), (select sleutel from pijler3_geheim.sleutel), 'sha256'),
+                            'hex') $$;   -- hmac() from pgcrypto; sleutel bytea holding the 32 bytes
+    and the dbt role is granted EXECUTE only, so postgres__pseudoniem renders the same call as on DuckDB. Normalisation
+    then happens in staging only (the DuckDB UDF re-checks it in Python).
+-#}
+{% macro pseudoniem(insz_expr) %}
+    {{ return(adapter.dispatch('pseudoniem', 'pijler3')(insz_expr)) }}
+{% endmacro %}
+
+{% macro duckdb__pseudoniem(insz_expr) %}pijler3_pseudoniem({{ insz_expr }}){% endmacro %}
+
+{% macro postgres__pseudoniem(insz_expr) %}pijler3_pseudoniem({{ insz_expr }}){% endmacro %}
+
+{% macro default__pseudoniem(insz_expr) %}
+    {{ exceptions.raise_compiler_error(
+        "pseudoniem(): no keyed pseudonym for adapter " ~ adapter.type()
+        ~ "; see macros/pseudoniem.sql for what an implementation must guarantee (key outside SQL)"
+    ) }}
+{% endmacro %}

@@ -1,0 +1,66 @@
+"""``pijler3 keys``: generate, fingerprint, rotate and retire a party's keys (see ``pijler3.keys``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+import click
+
+from pijler3 import keys
+
+
+def _print_bundle(bundle: keys.Bundle) -> None:
+    click.echo(f"party: {bundle.party}")
+    for index, recipient in enumerate(bundle.age_recipients):
+        label = "current" if index == 0 else "older"
+        click.echo(f"  age key ({label}):     {keys.group_fingerprint(recipient.fingerprint)}  {recipient.text}")
+    for index, signing_key in enumerate(bundle.signing_keys):
+        label = "current" if index == 0 else "older"
+        click.echo(f"  signing key ({label}): {keys.group_fingerprint(signing_key.fingerprint)}")
+
+
+@click.group()
+def command() -> None:
+    """Key management per party (protocol art. 6): age encryption keys, Ed25519 signing keys, public bundle."""
+
+
+@command.command()
+@click.option("--party", type=click.Choice(keys.PARTIES), required=True, help="Whose keys these are.")
+@click.option("--out", "folder", type=click.Path(path_type=Path, file_okay=False), required=True, help="Key folder.")
+@click.option("--force", is_flag=True, help="Replace existing keys (files sealed for them can no longer be opened).")
+def generate(party: str, folder: Path, force: bool) -> None:
+    """Create age.key and signing.pem (mode 0600), bundle.json (to hand to the other party) and, for the agencies,
+    pseudonym.key (kept, never replaced, when it exists)."""
+    generated = keys.generate(cast(keys.Party, party), folder, force=force)
+    click.echo(f"keys for {party} in {folder}; hand {folder / keys.BUNDLE_FILE} to the other party")
+    if generated.pseudonym_key is not None:
+        state = "existing one kept: a new one would unlink earlier waves" if generated.pseudonym_key_kept else "new"
+        click.echo(f"pseudonym secret: {generated.pseudonym_key} ({state}; never leaves the agencies)")
+    _print_bundle(generated.bundle)
+
+
+@command.command()
+@click.argument("bundle", type=click.Path(path_type=Path, exists=True))
+def fingerprint(bundle: Path) -> None:
+    """Print the fingerprints of a public bundle (or a key folder) to compare out of band, e.g. by phone."""
+    _print_bundle(keys.load_bundle(bundle))
+
+
+@command.command()
+@click.option("--dir", "folder", type=click.Path(path_type=Path, file_okay=False, exists=True), required=True)
+def rotate(folder: Path) -> None:
+    """Add a new age key and signing key; old ones keep working until retired. Hand the new bundle over."""
+    bundle = keys.rotate(folder)
+    click.echo(f"rotated; hand {folder / keys.BUNDLE_FILE} to the other party")
+    _print_bundle(bundle)
+
+
+@command.command()
+@click.option("--dir", "folder", type=click.Path(path_type=Path, file_okay=False, exists=True), required=True)
+@click.option("--fingerprint", "fingerprint_", required=True, help="Fingerprint of the old key (spaces allowed).")
+def retire(folder: Path, fingerprint_: str) -> None:
+    """Remove an old age key or signing key once no file in transit needs it."""
+    bundle = keys.retire(folder, fingerprint_.replace(" ", "").lower())
+    click.echo(f"retired {fingerprint_}; hand {folder / keys.BUNDLE_FILE} to the other party")
+    _print_bundle(bundle)

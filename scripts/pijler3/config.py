@@ -1,0 +1,163 @@
+"""One TOML configuration file per party: where the SFTP server is, which key files to use, which folders to work in.
+
+Secrets are never in the file, only the paths of the files holding them; relative paths are relative to the
+configuration file's folder. Example (``agentschap.toml``)::
+
+    party = "agentschap"          # or "vdab"
+    wave = "2026-S2"              # optional default; ``--wave`` overrides it
+
+    [sftp]
+    host = "sftp.example.be"
+    port = 22
+    user = "agentschap"
+    key = "keys/agentschap/ssh_ed25519"       # private SSH key, mode 0600
+    known_hosts = "keys/agentschap/known_hosts"
+    attempts = 5                              # optional: tries through connection failures
+
+    [keys]
+    folder = "keys/agentschap"                # our age.key and signing.pem (pijler3 keys generate)
+    peer_bundle = "keys/vdab.bundle.json"     # the other party's pinned public bundle
+
+    [folders]
+    outgoing = "agentschap/uit"   # files to send, named WAVE.KIND.csv or WAVE.KIND.parquet
+    incoming = "agentschap/in"    # received files, decrypted and verified
+    work = "agentschap/werk"      # sealed envelopes, downloads and the per-wave leg state
+    audit = "audit"               # the party's audit log: audit/<party>.jsonl
+
+    [bi]
+    threshold = 5                 # agencies only: smallest published count (disclosure control)
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from pijler3.envelope import WAVE_PATTERN
+from pijler3.errors import ConfigError
+from pijler3.keys import PARTIES, Party
+from pijler3.sftp.transport import Endpoint, RetryPolicy
+
+_SECTIONS: dict[str, set[str]] = {
+    "": {"party", "wave", "sftp", "keys", "folders", "bi"},
+    "sftp": {"host", "port", "user", "key", "known_hosts", "attempts"},
+    "keys": {"folder", "peer_bundle"},
+    "folders": {"outgoing", "incoming", "work", "audit"},
+    "bi": {"threshold"},
+}
+_REQUIRED: dict[str, set[str]] = {
+    "": {"party", "sftp", "keys", "folders"},
+    "sftp": {"host", "user", "key", "known_hosts"},
+    "keys": {"folder", "peer_bundle"},
+    "folders": {"outgoing", "incoming", "work", "audit"},
+    "bi": set(),
+}
+
+
+@dataclass(frozen=True)
+class PartyConfig:
+    path: Path
+    party: Party
+    wave: str | None
+    sftp: Endpoint
+    retry: RetryPolicy
+    key_folder: Path
+    peer_bundle: Path
+    outgoing: Path
+    incoming: Path
+    work: Path
+    audit_log: Path
+    threshold: int
+
+    @property
+    def age_identity(self) -> Path:
+        return self.key_folder / "age.key"
+
+    @property
+    def signing_key(self) -> Path:
+        return self.key_folder / "signing.pem"
+
+
+def load_config(path: Path) -> PartyConfig:
+    """Read and check ``path``; every problem is a ``ConfigError`` naming the file and the key."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the configuration ({exc})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    base = path.resolve().parent
+    _check_keys(path, "", raw)
+    for section in ("sftp", "keys", "folders", "bi"):
+        if section in raw:
+            if not isinstance(raw[section], dict):
+                raise ConfigError(f"{path}: [{section}] must be a table")
+            _check_keys(path, section, raw[section])
+    sftp, keys, folders, bi = raw["sftp"], raw["keys"], raw["folders"], raw.get("bi", {})
+
+    party = _string(path, "party", raw["party"])
+    if party not in PARTIES:
+        raise ConfigError(f"{path}: party = {party!r}; expected one of {', '.join(PARTIES)}")
+    wave = _string(path, "wave", raw["wave"]) if "wave" in raw else None
+    if wave is not None and not WAVE_PATTERN.match(wave):
+        raise ConfigError(f"{path}: wave = {wave!r}; expected YEAR-S1 or YEAR-S2, e.g. 2026-S2")
+    port = sftp.get("port", 22)
+    attempts = sftp.get("attempts", 5)
+    threshold = bi.get("threshold", 5)
+    for name, value, low, high in (
+        ("sftp.port", port, 1, 65535),
+        ("sftp.attempts", attempts, 1, 20),
+        ("bi.threshold", threshold, 1, 1000),
+    ):
+        if type(value) is not int or not low <= value <= high:
+            raise ConfigError(f"{path}: {name} = {value!r}; expected a whole number from {low} to {high}")
+
+    def file(section: str, key: str, table: dict[str, Any]) -> Path:
+        return base / _string(path, f"{section}.{key}", table[key])
+
+    endpoint = Endpoint(
+        host=_string(path, "sftp.host", sftp["host"]),
+        port=port,
+        user=_string(path, "sftp.user", sftp["user"]),
+        key=file("sftp", "key", sftp),
+        known_hosts=file("sftp", "known_hosts", sftp),
+    )
+    return PartyConfig(
+        path=path,
+        party=cast(Party, party),
+        wave=wave,
+        sftp=endpoint,
+        retry=RetryPolicy(attempts=attempts),
+        key_folder=file("keys", "folder", keys),
+        peer_bundle=file("keys", "peer_bundle", keys),
+        outgoing=file("folders", "outgoing", folders),
+        incoming=file("folders", "incoming", folders),
+        work=file("folders", "work", folders),
+        audit_log=file("folders", "audit", folders) / f"{party}.jsonl",
+        threshold=threshold,
+    )
+
+
+def _check_keys(path: Path, section: str, table: dict[str, Any]) -> None:
+    where = f"[{section}]" if section else "the top level"
+    unknown = sorted(set(table) - _SECTIONS[section])
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key(s) {', '.join(unknown)} in {where}; allowed: {', '.join(sorted(_SECTIONS[section]))}"
+        )
+    missing = sorted(_REQUIRED[section] - set(table))
+    if missing:
+        raise ConfigError(f"{path}: missing key(s) {', '.join(missing)} in {where}")
+
+
+def _string(path: Path, name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{path}: {name} must be a non-empty string, got {value!r}")
+    if "\n" in value or "PRIVATE KEY" in value:
+        raise ConfigError(f"{path}: {name} holds what looks like a key itself; give the path of the key file instead")
+    return value

@@ -1,0 +1,37 @@
+"""dbt-duckdb plugin that registers ``pijler3_pseudoniem(insz VARCHAR) -> VARCHAR`` on every connection.
+
+The profile names only the key *path* (``config: {key_file: ...}``): ``dbt debug`` prints plugin config, and
+anything rendered into SQL lands in ``target/``, ``manifest.json`` and the docs site. The plugin reads the secret itself
+and keeps it in this process's memory only. Models call it through the ``pseudoniem()`` macro
+(``macros/pseudoniem.sql``).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from dbt.adapters.duckdb.plugins import BasePlugin
+from duckdb import DuckDBPyConnection
+
+from pijler3.errors import ConfigError
+from pijler3.pseudonym import load_key, pseudoniem
+
+UDF_NAME = "pijler3_pseudoniem"
+
+
+class Plugin(BasePlugin):
+    def initialize(self, plugin_config: dict[str, Any]) -> None:
+        key_file = plugin_config.get("key_file")
+        if not key_file:
+            raise ConfigError(
+                "dbt plugin pijler3.dbt_plugin needs `config: {key_file: PATH}` in profiles.yml "
+                "(the path of the agencies' pseudonym.key, never the key itself)"
+            )
+        self._pseudonymise = partial(pseudoniem, load_key(Path(key_file)))
+
+    def configure_connection(self, conn: DuckDBPyConnection) -> None:
+        # NULL in gives NULL out without calling Python (null_handling default); no side effects lets DuckDB treat
+        # equal inputs as equal outputs, which is what a pseudonym is.
+        conn.create_function(UDF_NAME, self._pseudonymise, ["VARCHAR"], "VARCHAR", side_effects=False)

@@ -1,0 +1,171 @@
+"""Run dbt in-process for one party's target, with a generated ``profiles.yml``.
+
+The profile has the shape of ``profiles.yml.example``: targets ``vdab``, ``agentschap`` and ``lint``, every path read
+from an environment variable so one file serves every wave. ``run_dbt`` checks that the target's variables are given,
+sets them for the duration of the call and turns a failed run into a ``Pijler3Error`` naming the failing nodes.
+
+dbt keeps global state per process, so invocations are serialised with a lock; never run two in parallel threads.
+DuckDB plugins (the pseudonym UDF) are passed as ``DbtPlugin`` values and written into the run target's output only,
+so the profile never names a module that is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from dbt.cli.main import dbtRunner, dbtRunnerResult
+
+from pijler3.errors import ConfigError, Pijler3Error
+
+REPO = Path(__file__).resolve().parents[2]
+PROFILE = "pijler3"
+Target = Literal["vdab", "agentschap", "lint"]
+TARGETS: tuple[Target, ...] = ("vdab", "agentschap", "lint")
+
+# Variables a target cannot run without; the others have defaults in the profile or are derived below.
+REQUIRED_ENV: Mapping[Target, tuple[str, ...]] = {
+    "vdab": ("PIJLER3_VDAB_DB",),
+    "agentschap": ("PIJLER3_RESTRICTED_DB", "PIJLER3_MONITORING_DB"),
+    "lint": (),
+}
+_FAILED_STATUSES = {"error", "fail", "runtime error"}
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class DbtPlugin:
+    """A dbt-duckdb plugin entry: ``module`` is imported by dbt-duckdb, ``config`` is passed to its initializer."""
+
+    module: str
+    alias: str
+    config: Mapping[str, str] = field(default_factory=dict)
+
+
+def profile(*, target: Target | None = None, plugins: Sequence[DbtPlugin] = ()) -> dict[str, Any]:
+    """The ``profiles.yml`` content; ``plugins`` are added to ``target``'s output."""
+    memory = "{{ env_var('PIJLER3_MEMORY_LIMIT', '6GB') }}"
+    outputs: dict[str, dict[str, Any]] = {
+        "vdab": {
+            "type": "duckdb",
+            "path": "{{ env_var('PIJLER3_VDAB_DB') }}",
+            "threads": 2,
+            "settings": {"memory_limit": memory, "temp_directory": "{{ env_var('PIJLER3_VDAB_TEMP') }}"},
+        },
+        "agentschap": {
+            "type": "duckdb",
+            "path": "{{ env_var('PIJLER3_RESTRICTED_DB') }}",
+            "threads": 2,
+            "settings": {"memory_limit": memory},
+            "attach": [{"path": "{{ env_var('PIJLER3_MONITORING_DB') }}", "alias": "monitoring"}],
+        },
+        "lint": {"type": "duckdb", "path": ":memory:", "threads": 1},
+    }
+    if plugins:
+        if target is None:
+            raise ValueError("plugins need the target whose output they belong to")
+        outputs[target]["plugins"] = [{"module": p.module, "alias": p.alias, "config": dict(p.config)} for p in plugins]
+    return {PROFILE: {"target": "{{ env_var('PIJLER3_TARGET', 'lint') }}", "outputs": outputs}}
+
+
+def write_profiles(directory: Path, *, target: Target | None = None, plugins: Sequence[DbtPlugin] = ()) -> Path:
+    """Write ``profiles.yml`` into ``directory`` (created if needed) and return its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "profiles.yml"
+    # JSON is YAML: no YAML writer needed, and the Jinja in the values stays a plain string.
+    path.write_text(json.dumps(profile(target=target, plugins=plugins), indent=2), encoding="utf-8")
+    return path
+
+
+def run_dbt(
+    args: Sequence[str],
+    *,
+    target: Target,
+    env: Mapping[str, str],
+    project_dir: Path = REPO,
+    work_dir: Path | None = None,
+    plugins: Sequence[DbtPlugin] = (),
+) -> dbtRunnerResult:
+    """Run ``dbt <args>`` against ``target`` and return dbt's result; raise ``Pijler3Error`` when it fails.
+
+    ``env`` gives the target's paths (``REQUIRED_ENV``); ``PIJLER3_VDAB_TEMP`` defaults to ``<vdab db>.tmp``. With
+    ``work_dir`` the profile, ``target/`` (``run_results.json``, ``manifest.json``) and ``logs/`` go there; without it
+    the profile goes to a temporary directory and dbt writes ``target/`` and ``logs/`` in ``project_dir``.
+    Test warnings do not fail the run.
+    """
+    if target not in TARGETS:
+        raise ConfigError(f"unknown dbt target {target!r}; expected one of {', '.join(TARGETS)}")
+    run_env = dict(env)
+    if target == "vdab" and "PIJLER3_VDAB_DB" in run_env:
+        run_env.setdefault("PIJLER3_VDAB_TEMP", run_env["PIJLER3_VDAB_DB"] + ".tmp")
+    if missing := [name for name in REQUIRED_ENV[target] if not run_env.get(name)]:
+        raise ConfigError(f"dbt target {target} needs {', '.join(missing)} (the database paths); pass them in env")
+    run_env["PIJLER3_TARGET"] = target
+    with _LOCK, _profiles_dir(work_dir) as profiles_dir, _environment(run_env):
+        write_profiles(profiles_dir, target=target, plugins=plugins)
+        cli_args = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir), "--target", target]
+        if work_dir is not None:
+            cli_args += ["--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
+        try:
+            result = dbtRunner().invoke(cli_args)
+        finally:
+            _release_duckdb()
+    if not result.success:
+        raise Pijler3Error(f"dbt {' '.join(args[:1])} failed for target {target}: {_failure(result)}")
+    return result
+
+
+def _failure(result: dbtRunnerResult) -> str:
+    if result.exception is not None:
+        return str(result.exception).strip()
+    nodes = [
+        f"{r.node.unique_id}: {(r.message or r.status)}".strip()
+        for r in getattr(result.result, "results", [])
+        if str(r.status) in _FAILED_STATUSES
+    ]
+    if not nodes:
+        return "no failing node reported; see dbt's log"
+    shown = "; ".join(nodes[:5])
+    return shown + (f" (and {len(nodes) - 5} more)" if len(nodes) > 5 else "")
+
+
+def _release_duckdb() -> None:
+    """Close the database dbt-duckdb keeps open in this process, so the caller (or the next run with other settings)
+    can open the file; dbt-duckdb only closes it once every handle is returned, which a build does not guarantee."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
+@contextmanager
+def _profiles_dir(work_dir: Path | None) -> Iterator[Path]:
+    if work_dir is not None:
+        yield work_dir
+        return
+    with tempfile.TemporaryDirectory(prefix="pijler3-dbt-") as tmp:
+        yield Path(tmp)
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """dbt's ``env_var()`` reads ``os.environ``; restore it afterwards so a run leaks nothing into the next."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old

@@ -1,0 +1,331 @@
+"""The six SFTP legs of a wave, each run by one party from its own config (protocol art. 5 and 6):
+
+=====================  ==========  ===============================================================
+leg                    party       what it does
+=====================  ==========  ===============================================================
+send-request           agentschap  seal ``WAVE.aanvraag.*`` for VDAB, upload it to ``naar-vdab/``
+receive-request        vdab        download, verify and open the request, then remove it from the server
+send-enrichment        vdab        seal ``WAVE.verrijking.*`` for the agencies, upload it to ``naar-agentschap/``
+receive-enrichment     agentschap  download, verify and open the enrichment, then remove it from the server
+share-dataset          agentschap  seal ``WAVE.gepseudonimiseerd.*`` for VDAB, upload it to ``naar-vdab/``
+receive-dataset        vdab        download, verify and open the pseudonymised dataset, then remove it
+=====================  ==========  ===============================================================
+
+Every leg is idempotent per wave. Its state lives in ``<work>/<wave>/``: a sender seals once and re-uploads the
+*same* envelope when run again after a failure (age encryption is randomised, so sealing again would produce a
+different file); a receiver removes the files from the server only after it has opened them. A completed leg leaves
+``<kind>.verzonden.json`` or ``<kind>.ontvangen.json``, and running it again says there is nothing to do (a receiver
+still removes leftovers of a delete that failed earlier).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pijler3 import envelope
+from pijler3.audit import AuditLog
+from pijler3.config import PartyConfig
+from pijler3.envelope import MANIFEST_SUFFIX, SIGNATURE_SUFFIX, Kind, Manifest, check_wave
+from pijler3.errors import ConfigError, InputError, Pijler3Error
+from pijler3.keys import Party
+from pijler3.sftp import inbox, outbox
+from pijler3.sftp.transport import RemoteFile, SftpTransport
+
+PLAINTEXT_SUFFIXES = (".csv", ".parquet")
+
+
+class NotYetAvailable(Pijler3Error):
+    """The other party has not (completely) uploaded the file yet: run the leg again later."""
+
+    exit_code = 75  # EX_TEMPFAIL: schedulers read it as "try again later"
+
+
+@dataclass(frozen=True)
+class Leg:
+    name: str
+    party: Party
+    direction: Literal["send", "receive"]
+    kind: Kind
+
+
+LEGS: dict[str, Leg] = {
+    leg.name: leg
+    for leg in (
+        Leg("send-request", "agentschap", "send", "aanvraag"),
+        Leg("receive-request", "vdab", "receive", "aanvraag"),
+        Leg("send-enrichment", "vdab", "send", "verrijking"),
+        Leg("receive-enrichment", "agentschap", "receive", "verrijking"),
+        Leg("share-dataset", "agentschap", "send", "gepseudonimiseerd"),
+        Leg("receive-dataset", "vdab", "receive", "gepseudonimiseerd"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class LegResult:
+    leg: str
+    wave: str
+    done: bool
+    """False when the leg had already been completed and there was nothing to do."""
+    message: str
+    file: Path | None = None
+    """The received, decrypted file (receive legs) or the sent envelope's ``.age`` name (send legs)."""
+
+
+def run_leg(
+    name: str,
+    config: PartyConfig,
+    wave: str | None = None,
+    *,
+    plaintext: Path | None = None,
+    progress: bool | None = None,
+) -> LegResult:
+    """Run leg ``name`` for ``wave`` (default: the config's) with ``config``'s party; see the module doc."""
+    if name not in LEGS:
+        raise InputError(f"unknown leg {name!r}: expected one of {', '.join(LEGS)}")
+    leg = LEGS[name]
+    if leg.party != config.party:
+        raise ConfigError(f"leg {name} is run by {leg.party}, but {config.path} is the configuration of {config.party}")
+    wave = wave or config.wave
+    if wave is None:
+        raise ConfigError(f"no wave given: pass --wave (e.g. 2026-S2) or set wave in {config.path}")
+    check_wave(wave)
+    if plaintext is not None and leg.direction == "receive":
+        raise InputError(f"leg {name} receives a file; it takes no file to send")
+    audit = AuditLog(config.audit_log, config.party)
+    try:
+        if leg.direction == "send":
+            return _send(leg, config, wave, plaintext, audit, progress)
+        return _receive(leg, config, wave, audit, progress)
+    except Pijler3Error as exc:
+        if not isinstance(exc, NotYetAvailable):
+            audit.record("leg-failed", leg=name, wave=wave, kind=leg.kind, error=type(exc).__name__)
+        raise
+
+
+def _send(
+    leg: Leg, config: PartyConfig, wave: str, plaintext: Path | None, audit: AuditLog, progress: bool | None
+) -> LegResult:
+    state = config.work / wave
+    marker = state / f"{leg.kind}.verzonden.json"
+    if marker.exists():
+        sent = json.loads(marker.read_text(encoding="utf-8"))
+        return LegResult(
+            leg.name, wave, False, f"{leg.kind} of wave {wave} was sent on {sent['sent_at']}; nothing to do"
+        )
+    source = plaintext or _find_plaintext(config.outgoing, wave, leg.kind)
+    _check_plaintext_name(source, wave, leg.kind)
+    sealed = _sealed_envelope(source, config, wave, leg.kind, state / "verzonden", audit)
+    with SftpTransport(config.sftp, audit=audit, retry=config.retry, progress=progress) as sftp:
+        # The signature goes last: a receiver treats a present .manifest.sig as "the envelope is complete".
+        for path in (sealed.ciphertext, sealed.manifest_path, sealed.signature):
+            sftp.upload(path, outbox(config.party), wave=wave, kind=leg.kind)
+    _write_json(
+        marker,
+        {
+            "leg": leg.name,
+            "wave": wave,
+            "kind": leg.kind,
+            "file": sealed.ciphertext.name,
+            "ciphertext_sha256": sealed.manifest.ciphertext_sha256,
+            "sent_at": _now(),
+        },
+    )
+    # The recipient's copy is on the server; ours is unreadable to us and no longer needed for a re-run.
+    sealed.ciphertext.unlink()
+    audit.record("leg-done", leg=leg.name, wave=wave, kind=leg.kind, sha256=sealed.manifest.ciphertext_sha256)
+    return LegResult(
+        leg.name,
+        wave,
+        True,
+        f"sent {sealed.ciphertext.name} ({sealed.manifest.row_count} rows) to {outbox(config.party)}/",
+        Path(sealed.ciphertext.name),
+    )
+
+
+def _receive(leg: Leg, config: PartyConfig, wave: str, audit: AuditLog, progress: bool | None) -> LegResult:
+    state = config.work / wave
+    marker = state / f"{leg.kind}.ontvangen.json"
+    folder = inbox(config.party)
+    with SftpTransport(config.sftp, audit=audit, retry=config.retry, progress=progress) as sftp:
+        remote = [f for f in sftp.listdir(folder) if f.name.startswith(f"{wave}.{leg.kind}.")]
+        if marker.exists():
+            received = json.loads(marker.read_text(encoding="utf-8"))
+            removed = sum(sftp.remove(f.path, wave=wave, kind=leg.kind) for f in remote)
+            cleanup = f"; removed {removed} leftover file(s) from {folder}/" if removed else ""
+            return LegResult(
+                leg.name,
+                wave,
+                False,
+                f"{leg.kind} of wave {wave} was received on {received['received_at']}; nothing to do{cleanup}",
+                Path(received["file"]),
+            )
+        envelope_files = _complete_envelope(remote, folder, wave, leg.kind)
+        download = state / "ontvangen"
+        local = {f.name: download / f.name for f in envelope_files}
+        ciphertext, manifest_file, signature = envelope_files
+        for remote_file in (manifest_file, signature):
+            sftp.download(remote_file.path, local[remote_file.name], wave=wave, kind=leg.kind)
+        sftp.download(
+            ciphertext.path,
+            local[ciphertext.name],
+            expected_sha256=_claimed_sha256(local[manifest_file.name]),
+            wave=wave,
+            kind=leg.kind,
+        )
+        opened = envelope.open_envelope(
+            local[ciphertext.name],
+            sender_bundle=config.peer_bundle,
+            identity=config.age_identity,
+            wave=wave,
+            kind=leg.kind,
+            out_dir=config.incoming,
+        )
+        audit.record(
+            "open",
+            leg=leg.name,
+            remote_path=ciphertext.path,
+            size=ciphertext.size,
+            sha256=opened.manifest.ciphertext_sha256,
+            rows=opened.manifest.row_count,
+            wave=wave,
+            kind=leg.kind,
+            sender=opened.manifest.sender,
+            sender_key=opened.manifest.sender_key_fingerprint,
+        )
+        _write_json(
+            marker,
+            {
+                "leg": leg.name,
+                "wave": wave,
+                "kind": leg.kind,
+                "file": str(opened.plaintext),
+                "ciphertext_sha256": opened.manifest.ciphertext_sha256,
+                "received_at": _now(),
+            },
+        )
+        # Opened and recorded: the ciphertext has served its purpose here and on the transit server.
+        local[ciphertext.name].unlink()
+        for remote_file in envelope_files:
+            sftp.remove(remote_file.path, wave=wave, kind=leg.kind)
+    audit.record("leg-done", leg=leg.name, wave=wave, kind=leg.kind, sha256=opened.manifest.ciphertext_sha256)
+    return LegResult(
+        leg.name,
+        wave,
+        True,
+        f"received {opened.plaintext} ({opened.manifest.row_count} rows) from {folder}/",
+        opened.plaintext,
+    )
+
+
+def _find_plaintext(folder: Path, wave: str, kind: str) -> Path:
+    candidates = [folder / f"{wave}.{kind}{suffix}" for suffix in PLAINTEXT_SUFFIXES]
+    present = [path for path in candidates if path.is_file()]
+    if len(present) != 1:
+        names = " or ".join(str(path) for path in candidates)
+        problem = "both exist; remove the stale one" if present else "not found; export it first"
+        raise InputError(f"file to send for wave {wave}: {names} — {problem}")
+    return present[0]
+
+
+def _check_plaintext_name(path: Path, wave: str, kind: str) -> None:
+    # The name travels to the server and into the audit logs, so it may carry the wave and kind and nothing else.
+    if path.name not in {f"{wave}.{kind}{suffix}" for suffix in PLAINTEXT_SUFFIXES}:
+        raise InputError(f"{path}: a {kind} file for wave {wave} must be named {wave}.{kind}.csv or .parquet")
+    if not path.is_file():
+        raise InputError(f"{path}: file to send not found")
+
+
+def _sealed_envelope(
+    plaintext: Path, config: PartyConfig, wave: str, kind: Kind, folder: Path, audit: AuditLog
+) -> envelope.Sealed:
+    """The envelope sealed by an earlier, failed run when it still matches the file; otherwise a new one."""
+    ciphertext = folder / f"{plaintext.name}.age"
+    manifest_path, signature = envelope.envelope_paths(ciphertext)
+    if all(p.is_file() for p in (ciphertext, manifest_path, signature)):
+        manifest = Manifest.from_bytes(manifest_path.read_bytes(), manifest_path)
+        if manifest.plaintext_sha256 == _sha256(plaintext) and manifest.ciphertext_sha256 == _sha256(ciphertext):
+            return envelope.Sealed(ciphertext, manifest_path, signature, manifest)
+    sealed = envelope.seal(
+        plaintext,
+        to=config.peer_bundle,
+        sign_with=config.signing_key,
+        wave=wave,
+        kind=kind,
+        out_dir=folder,
+        sender=config.party,
+    )
+    audit.record(
+        "seal",
+        file=sealed.ciphertext.name,
+        size=sealed.manifest.ciphertext_size,
+        sha256=sealed.manifest.ciphertext_sha256,
+        rows=sealed.manifest.row_count,
+        wave=wave,
+        kind=kind,
+        recipient_key=sealed.manifest.recipient_key_fingerprint,
+    )
+    return sealed
+
+
+def _complete_envelope(remote: list[RemoteFile], folder: str, wave: str, kind: str) -> tuple[RemoteFile, ...]:
+    signatures = [f for f in remote if f.name.endswith(SIGNATURE_SUFFIX)]
+    if not signatures:
+        raise NotYetAvailable(
+            f"no {kind} for wave {wave} in {folder}/ yet (the sender has not finished uploading it); run again later"
+        )
+    if len(signatures) > 1:
+        raise InputError(
+            f"{folder}/ holds {len(signatures)} {kind} envelopes for wave {wave} "
+            f"({', '.join(f.name for f in signatures)}); ask the sender which one is valid and to remove the others"
+        )
+    stem = signatures[0].name.removesuffix(SIGNATURE_SUFFIX)
+    by_name = {f.name: f for f in remote}
+    wanted = (f"{stem}.age", f"{stem}{MANIFEST_SUFFIX}", signatures[0].name)
+    missing = [name for name in wanted if name not in by_name]
+    if missing:
+        raise NotYetAvailable(
+            f"{folder}/ lacks {', '.join(missing)} of the {kind} envelope for wave {wave}; run again later"
+        )
+    return tuple(by_name[name] for name in wanted)
+
+
+def _claimed_sha256(manifest_path: Path) -> str | None:
+    """The ciphertext hash the (not yet verified) manifest claims; lets the download catch a damaged transfer early.
+
+    The signature check in ``open_envelope`` is what makes any of it trustworthy.
+    """
+    try:
+        claimed = json.loads(manifest_path.read_bytes()).get("ciphertext_sha256")
+    except (ValueError, AttributeError):
+        return None
+    return claimed if isinstance(claimed, str) and len(claimed) == 64 else None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_json(path: Path, data: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with temp.open("w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -1,0 +1,293 @@
+"""Load source extracts and exchange files into a party's DuckDB database, with file lineage on every row.
+
+The shapes are fixed in ``docs/bronbestanden.md``. Every file is checked before anything is written, and one load is
+one transaction: a malformed file raises ``InputError`` (file, line, what is wrong, what to do) and leaves the tables
+of the previous load untouched.
+
+CSV dialect (the KBI export): UTF-8, ``;`` delimiter, ``"`` quote (doubled inside a value), a header line that must
+name exactly the expected columns in order, every value read as ``VARCHAR``, DuckDB's ``strict_mode`` so a line with
+too few or too many fields or an unclosed quote fails instead of being padded or skipped. An empty field is loaded as
+``NULL``. The KBI writes a UTF-8 BOM; a file without one is accepted, because the BOM only marks the encoding and the
+strict UTF-8 check still rejects a file saved in another encoding (Windows-1252, UTF-16).
+
+``_regelnummer`` for a CSV row is its record number plus one (the header is line 1). It is computed with
+``row_number() over ()`` over the scan, which follows the file order because the connection keeps
+``preserve_insertion_order`` on (DuckDB's default, set explicitly here); a quoted value containing a line break makes it
+differ from the physical line, which KBI exports do not contain. For Parquet it is the 1-based row number in the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from pijler3.errors import InputError
+
+Bron = Literal["kbi", "vdab"]
+
+KBI_CSV_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "personen": (
+        "insz",
+        "leeftijdscategorie",
+        "geslacht",
+        "scholingsniveau",
+        "oudste_nationaliteit",
+        "datum_toeleiding_vdab",
+        "doelgroep",
+        "datum_doelgroep",
+        "datum_aanmelding",
+        "datum_inburgeringscontract",
+        "kbi_regio",
+        "plo_besluit",
+        "plo_reden_besluit",
+        "ingeschat_taalleervermogen",
+        "hoogst_behaald_niveau_nt2",
+        "trajecttype",
+        "toeleiding_diplomagelijkschakeling",
+        "resultaat_diplomagelijkschakeling",
+        "heeft_ocmw_leefloon",
+        "verblijfsstatus",
+    ),
+    "insz_vervangingen": ("oud_insz", "nieuw_insz", "datum_vervanging"),
+}
+
+VDAB_PARQUET_COLUMNS: Mapping[str, Mapping[str, str]] = {
+    "personen": {"klant_id": "BIGINT", "insz": "VARCHAR"},
+    "inschrijvingen": {"klant_id": "BIGINT", "inschrijvingsdatum": "DATE", "uitschrijvingsdatum": "DATE"},
+    "categorie_historiek": {
+        "klant_id": "BIGINT",
+        "categorie_code": "VARCHAR",
+        "geldig_van": "DATE",
+        "geldig_tot": "DATE",
+    },
+    "dienstverlening_historiek": {
+        "klant_id": "BIGINT",
+        "status_dienstverlening": "VARCHAR",
+        "geldig_van": "DATE",
+        "geldig_tot": "DATE",
+    },
+    "acties": {
+        "actie_id": "BIGINT",
+        "klant_id": "BIGINT",
+        "actietype": "VARCHAR",
+        "actiecode": "VARCHAR",
+        "startdatum": "DATE",
+        "einddatum": "DATE",
+    },
+    "werkhervattingen": {"klant_id": "BIGINT", "startdatum_werk": "DATE"},
+}
+
+KBI_DELIMITER = ";"
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?")
+_HEADER_PROBE_BYTES = 1 << 16
+
+
+@dataclass(frozen=True)
+class LoadedTable:
+    """One file copied into one table."""
+
+    table: str
+    bestand: Path
+    rijen: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class _Plan:
+    table: str
+    path: Path
+    select_sql: str
+    sha256: str
+
+
+def load_extract(bron: Bron, folder: Path, database: Path) -> list[LoadedTable]:
+    """Load the extract folder of one source (``DIR/kbi`` or ``DIR/vdab``) into ``bron_<bron>.<stem>`` tables.
+
+    Every expected file must be present and no other ``.csv``/``.parquet`` file may be: a misnamed file would otherwise
+    be skipped silently. All files are checked first, then all tables are replaced in one transaction.
+    """
+    if bron not in ("kbi", "vdab"):
+        raise ValueError(f"unknown source {bron!r}, expected 'kbi' or 'vdab'")
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: extract folder not found; pass the folder that holds the {bron} files")
+    suffix = ".csv" if bron == "kbi" else ".parquet"
+    stems = KBI_CSV_COLUMNS if bron == "kbi" else VDAB_PARQUET_COLUMNS
+    present = {p.name for p in folder.iterdir() if p.suffix.lower() in (".csv", ".parquet")}
+    expected = {stem + suffix for stem in stems}
+    if missing := sorted(expected - present):
+        raise InputError(f"{folder}: missing {', '.join(missing)}; an extract needs {', '.join(sorted(expected))}")
+    if unexpected := sorted(present - expected):
+        raise InputError(
+            f"{folder}: unexpected file {', '.join(unexpected)}; an extract holds exactly {', '.join(sorted(expected))}"
+            " (check the file name or remove the file)"
+        )
+    schema = f"bron_{bron}"
+    plans = [
+        _plan_csv(folder / f"{stem}.csv", f"{schema}.{stem}", KBI_CSV_COLUMNS[stem], KBI_DELIMITER)
+        if bron == "kbi"
+        else _plan_parquet(folder / f"{stem}.parquet", f"{schema}.{stem}", VDAB_PARQUET_COLUMNS[stem])
+        for stem in stems
+    ]
+    return _execute(database, plans)
+
+
+def load_exchange_csv(
+    path: Path, database: Path, table: str, *, columns: Sequence[str] = ("insz",), delimiter: str = ","
+) -> LoadedTable:
+    """Load a one-off exchange CSV (by default a header ``insz`` and one column) into ``table`` (``schema.name``).
+
+    Same strict parsing and lineage as the KBI files; the default dialect is what DuckDB's ``COPY`` writes (``,``).
+    """
+    if not _IDENTIFIER.fullmatch(table):
+        raise ValueError(f"table name {table!r} must be a lower-case identifier, optionally schema-qualified")
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    return _execute(database, [_plan_csv(path, table, tuple(columns), delimiter)])[0]
+
+
+def _execute(database: Path, plans: Sequence[_Plan]) -> list[LoadedTable]:
+    con = duckdb.connect(str(database))
+    try:
+        con.execute("set preserve_insertion_order = true")
+        con.execute("begin transaction")
+        loaded = []
+        current: _Plan | None = None
+        try:
+            for current in plans:
+                if "." in current.table:
+                    con.execute(f"create schema if not exists {current.table.split('.')[0]}")
+                con.execute(f"create or replace table {current.table} as {current.select_sql}")
+                row = con.execute(f"select count(*) from {current.table}").fetchone()
+                assert row is not None
+                loaded.append(LoadedTable(current.table, current.path, int(row[0]), current.sha256))
+            con.execute("commit")
+        except duckdb.Error as exc:
+            con.execute("rollback")
+            assert current is not None
+            raise _input_error(current.path, exc) from None
+        return loaded
+    finally:
+        con.close()
+
+
+def _plan_csv(path: Path, table: str, columns: tuple[str, ...], delimiter: str) -> _Plan:
+    _check_header(path, columns, delimiter)
+    digest = _sha256(path)
+    column_types = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in columns) + "}"
+    scan = (
+        f"read_csv({_sql_str(str(path))}, header = true, delim = {_sql_str(delimiter)}, quote = '\"', escape = '\"',"
+        f" columns = {column_types}, auto_detect = false, strict_mode = true, encoding = 'utf-8')"
+    )
+    select_sql = (
+        f"select {', '.join(columns)}, {_sql_str(path.name)} as _bronbestand,"
+        f" row_number() over () + 1 as _regelnummer, {_sql_str(digest)} as _bestand_sha256 from {scan}"
+    )
+    return _Plan(table, path, select_sql, digest)
+
+
+def _check_header(path: Path, columns: tuple[str, ...], delimiter: str) -> None:
+    with path.open("rb") as handle:
+        head = handle.read(_HEADER_PROBE_BYTES)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{path}: line 1: the file is UTF-16 encoded; export it as UTF-8")
+    if not head.strip():
+        raise InputError(f"{path}: the file is empty; expected a header line: {delimiter.join(columns)}")
+    first_line = head.removeprefix(b"\xef\xbb\xbf").splitlines()[0]
+    try:
+        text = first_line.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{path}: line 1: not valid UTF-8 (probably Windows-1252 or Latin-1); export the file as UTF-8"
+        ) from None
+    found = next(csv.reader([text], delimiter=delimiter, quotechar='"'))
+    if tuple(found) == columns:
+        return
+    expected_line = delimiter.join(columns)
+    if len(found) == 1 and len(columns) > 1:
+        other = next((d for d in ",;\t|" if d != delimiter and d in text), None)
+        if other is not None:
+            raise InputError(
+                f"{path}: line 1: fields are separated by {other!r}, expected {delimiter!r}; export with {delimiter!r}"
+                f" as delimiter (header must be: {expected_line})"
+            )
+    missing = [c for c in columns if c not in found]
+    extra = [c for c in found if c not in columns]
+    details = []
+    if missing:
+        details.append(f"missing column(s) {', '.join(missing)}")
+    if extra:
+        details.append(f"unexpected column(s) {', '.join(extra)}")
+    if not details:
+        details.append("columns in the wrong order")
+    raise InputError(
+        f"{path}: line 1: header does not match: {'; '.join(details)}; the header must be: {expected_line}"
+    )
+
+
+def _plan_parquet(path: Path, table: str, columns: Mapping[str, str]) -> _Plan:
+    scan = f"read_parquet({_sql_str(str(path))}, file_row_number = true)"
+    try:
+        with duckdb.connect() as con:
+            described = con.execute(f"describe select * exclude (file_row_number) from {scan}").fetchall()
+    except duckdb.Error as exc:
+        raise InputError(
+            f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]}); export the table as Parquet again"
+        ) from None
+    found = {str(name): str(kind) for name, kind, *_ in described}
+    problems = [f"missing column {name} {kind}" for name, kind in columns.items() if name not in found]
+    problems += [f"unexpected column {name}" for name in found if name not in columns]
+    problems += [
+        f"column {name} is {found[name]}, expected {kind}"
+        for name, kind in columns.items()
+        if name in found and found[name] != kind
+    ]
+    if problems:
+        expected = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+        raise InputError(f"{path}: {'; '.join(problems)}; the file must have exactly: {expected}")
+    digest = _sha256(path)
+    select_sql = (
+        f"select {', '.join(columns)}, {_sql_str(path.name)} as _bronbestand, file_row_number + 1 as _regelnummer,"
+        f" {_sql_str(digest)} as _bestand_sha256 from {scan}"
+    )
+    return _Plan(table, path, select_sql, digest)
+
+
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_CSV_FIELDS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def _input_error(path: Path, exc: duckdb.Error) -> InputError:
+    """Translate a DuckDB error into file, line and reason, without echoing the offending line (it holds INSZ)."""
+    message = str(exc)
+    line = _CSV_LINE.search(message)
+    where = f"{path}: line {line.group(1)}" if line else f"{path}"
+    if fields := _CSV_FIELDS.search(message):
+        reason = (
+            f"has {fields.group(2)} fields, expected {fields.group(1)}; check for a missing or extra delimiter or a"
+            " value that contains the delimiter without quotes"
+        )
+    elif "Invalid unicode" in message:
+        reason = "not valid UTF-8 (probably Windows-1252 or Latin-1); export the file as UTF-8"
+    elif "unterminated quote" in message:
+        reason = 'a quoted value is never closed; a " inside a value must be doubled ("")'
+    else:
+        reason = f"{message.splitlines()[0]}; check the file against docs/bronbestanden.md"
+    return InputError(f"{where}: {reason}")
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"

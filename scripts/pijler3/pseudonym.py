@@ -1,0 +1,61 @@
+"""The keyed pseudonym that replaces the INSZ on the agencies' side: hex HMAC-SHA-256 over the normalised INSZ.
+
+The secret is 256 bits that only the agencies hold. It lives in ONE file (``pseudonym.key``): 64 lower-case hex
+characters and a newline, mode 0600, written once by ``pijler3 keys generate --party agentschap`` (``pijler3.keys``).
+This module is the only place that reads it: the dbt plugin (``pijler3.dbt_plugin``) goes through ``load_key``, so the
+secret never passes through SQL, a profile, an environment variable or a command line. An unkeyed hash would not do:
+about 3.6e7 register numbers exist per century, so ``sha256(insz)`` is reversed by brute force in seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from pathlib import Path
+
+from pijler3 import insz
+from pijler3.errors import ConfigError
+from pijler3.keys import check_private_file
+
+KEY_BYTES = 32
+KEY_HEX_CHARS = 2 * KEY_BYTES
+# Staging decides validity with the wave's reference year; the pseudonym must not depend on the clock of the run, so
+# both centuries are allowed here (a rerun of an old wave gives the same pseudonyms).
+_NO_CENTURY_LIMIT = dt.date.max
+
+
+def load_key(path: Path) -> bytes:
+    """The 32-byte secret from ``path``; refuses a missing file, a file others may read, or a malformed content."""
+    check_private_file(path, "pseudonym key")
+    try:
+        text = path.read_text(encoding="ascii")
+    except (UnicodeDecodeError, PermissionError) as exc:
+        raise ConfigError(f"{path}: cannot read the pseudonym key as ASCII text ({type(exc).__name__})") from None
+    # Deliberately no part of the content in any message: an error text ends up in dbt's logs.
+    content = text.strip()
+    if len(content) != KEY_HEX_CHARS:
+        raise ConfigError(
+            f"{path}: pseudonym key must be {KEY_HEX_CHARS} hex characters ({KEY_BYTES} bytes) and a newline, "
+            f"found {len(content)} characters"
+        )
+    try:
+        return bytes.fromhex(content)
+    except ValueError:
+        raise ConfigError(f"{path}: pseudonym key contains characters other than 0-9 and a-f") from None
+
+
+def pseudoniem(key: bytes, number: str) -> str:
+    """Hex HMAC-SHA-256 of the normalised INSZ under ``key``.
+
+    Raises ``ValueError`` without repeating the number when it is not a valid INSZ: the message reaches dbt's logs,
+    which must stay free of INSZ.
+    """
+    try:
+        normalised = insz.normalise(number, today=_NO_CENTURY_LIMIT)
+    except ValueError:
+        raise ValueError(
+            "pijler3_pseudoniem: input is not a valid INSZ (value withheld from this message); "
+            "only staging's normalised `insz` column may be pseudonymised"
+        ) from None
+    return hmac.new(key, normalised.encode("ascii"), hashlib.sha256).hexdigest()

@@ -1,0 +1,190 @@
+"""The six SFTP legs end to end against both servers: real keys, real envelopes, real SFTP on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from click.testing import CliRunner
+
+from pijler3 import keys as party_keys
+from pijler3.audit import read_audit_log
+from pijler3.cli import cli
+from pijler3.config import PartyConfig, load_config
+from pijler3.errors import ConfigError
+from pijler3.legs import LEGS, NotYetAvailable, run_leg
+from pijler3.sftp.transport import ConnectionFailed
+
+if TYPE_CHECKING:
+    from sftp_fixtures import Exchange
+
+pytest_plugins = ["sftp_fixtures"]
+
+WAVE = "2026-S2"
+# Synthetic INSZ numbers with valid checksums: they must reach the other party and never a log or the server in clear.
+INSZ = ("85073003328", "17073003384", "98472899765")
+FILES = {
+    "aanvraag": "insz\n" + "".join(f"{n}\n" for n in INSZ),
+    "verrijking": "insz,categorie_werkzoekende\n" + "".join(f"{n},00\n" for n in INSZ),
+    "gepseudonimiseerd": "pseudoniem,categorie_werkzoekende\n" + "".join(f"{'ab' * 32},00\n" for _ in INSZ),
+}
+SENDS = {"aanvraag": "send-request", "verrijking": "send-enrichment", "gepseudonimiseerd": "share-dataset"}
+RECEIVES = {"aanvraag": "receive-request", "verrijking": "receive-enrichment", "gepseudonimiseerd": "receive-dataset"}
+
+
+class Parties:
+    """Both parties' key folders, configs and outgoing files in one temp tree, talking to ``exchange``."""
+
+    def __init__(self, exchange: Exchange, base: Path) -> None:
+        self.exchange, self.base = exchange, base
+        for party in party_keys.PARTIES:
+            party_keys.generate(party, base / "keys" / party)
+        self.paths = {party: self.write_config(party) for party in party_keys.PARTIES}
+
+    def write_config(self, party: str) -> Path:
+        other = next(p for p in party_keys.PARTIES if p != party)
+        path = self.base / f"{party}.toml"
+        path.write_text(
+            f'party = "{party}"\nwave = "{WAVE}"\n\n'
+            f'[sftp]\nhost = "127.0.0.1"\nport = {self.exchange.port}\nuser = "{self.exchange.user[party]}"\n'
+            f'key = "{getattr(self.exchange.keys, party)}"\nknown_hosts = "{self.exchange.known_hosts}"\n'
+            "attempts = 2\n\n"
+            f'[keys]\nfolder = "keys/{party}"\npeer_bundle = "keys/{other}/bundle.json"\n\n'
+            f'[folders]\noutgoing = "{party}/uit"\nincoming = "{party}/in"\nwork = "{party}/werk"\naudit = "audit"\n',
+            encoding="utf-8",
+        )
+        return path
+
+    def config(self, party: str) -> PartyConfig:
+        return load_config(self.paths[party])
+
+    def outgoing(self, party: str, kind: str) -> Path:
+        path = self.config(party).outgoing / f"{WAVE}.{kind}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(FILES[kind], encoding="utf-8")
+        return path
+
+    def run(self, leg: str) -> tuple[bool, str, Path | None]:
+        result = run_leg(leg, self.config(LEGS[leg].party), progress=False)
+        return result.done, result.message, result.file
+
+
+@pytest.fixture
+def parties(exchange: Exchange, tmp_path: Path) -> Parties:
+    return Parties(exchange, tmp_path / "parties")
+
+
+def server_files(exchange: Exchange) -> list[str]:
+    return sorted(f"{d.name}/{f.name}" for d in exchange.root.iterdir() for f in d.iterdir())
+
+
+def test_full_round_trip_of_all_legs_and_repeated_runs(parties: Parties, exchange: Exchange) -> None:
+    for kind, sender, receiver in (
+        ("aanvraag", "agentschap", "vdab"),
+        ("verrijking", "vdab", "agentschap"),
+        ("gepseudonimiseerd", "agentschap", "vdab"),
+    ):
+        parties.outgoing(sender, kind)
+        done, message, _ = parties.run(SENDS[kind])
+        assert done, message
+        folder = f"naar-{receiver}"
+        name = f"{WAVE}.{kind}.csv"
+        assert server_files(exchange) == sorted(
+            f"{folder}/{name}{suffix}" for suffix in (".age", ".manifest.json", ".manifest.sig")
+        )
+        done, message, received = parties.run(RECEIVES[kind])
+        assert done, message
+        assert received == parties.config(receiver).incoming / name
+        assert received.read_text(encoding="utf-8") == FILES[kind]
+        assert server_files(exchange) == []
+
+    for leg in LEGS:
+        done, message, _ = parties.run(leg)
+        assert not done and "nothing to do" in message, (leg, message)
+    assert server_files(exchange) == []
+
+    for party in party_keys.PARTIES:
+        log = parties.config(party).audit_log
+        text = log.read_text(encoding="utf-8")
+        assert not any(number in text for number in INSZ), f"INSZ in {log}"
+        events = [e["event"] for e in read_audit_log(log)]
+        for needed in ("connect", "seal", "upload", "download", "open", "delete", "leg-done"):
+            assert needed in events, (party, needed)
+    opens = [e for e in read_audit_log(parties.config("vdab").audit_log) if e["event"] == "open"]
+    assert [(e["kind"], e["wave"], e["rows"]) for e in opens] == [("aanvraag", WAVE, 3), ("gepseudonimiseerd", WAVE, 3)]
+
+
+def test_receiving_before_the_sender_uploaded_says_run_again_later(parties: Parties) -> None:
+    with pytest.raises(NotYetAvailable, match="run again later"):
+        parties.run("receive-request")
+
+
+def test_an_incomplete_envelope_on_the_server_is_not_taken(parties: Parties, exchange: Exchange) -> None:
+    parties.outgoing("agentschap", "aanvraag")
+    parties.run("send-request")
+    (exchange.root / "naar-vdab" / f"{WAVE}.aanvraag.csv.manifest.json").unlink()
+    with pytest.raises(NotYetAvailable, match="lacks"):
+        parties.run("receive-request")
+    assert not (parties.config("vdab").incoming / f"{WAVE}.aanvraag.csv").exists()
+
+
+def test_send_after_a_failure_continues_with_the_same_envelope(parties: Parties, exchange: Exchange) -> None:
+    parties.outgoing("agentschap", "aanvraag")
+    exchange.stop()
+    with pytest.raises(ConnectionFailed):
+        parties.run("send-request")
+    manifest = parties.config("agentschap").work / WAVE / "verzonden" / f"{WAVE}.aanvraag.csv.manifest.json"
+    sealed_first = json.loads(manifest.read_text())["ciphertext_sha256"]
+    exchange.start()
+
+    done, message, _ = parties.run("send-request")
+    assert done, message
+    assert json.loads(manifest.read_text())["ciphertext_sha256"] == sealed_first
+    log = list(read_audit_log(parties.config("agentschap").audit_log))
+    assert [e["event"] for e in log].count("seal") == 1
+    assert "leg-failed" in [e["event"] for e in log]
+    uploaded = [e for e in log if e["event"] == "upload" and str(e["remote_path"]).endswith(".age")]
+    assert [e["sha256"] for e in uploaded] == [sealed_first]
+    done, _, received = parties.run("receive-request")
+    assert done and received is not None and received.read_text() == FILES["aanvraag"]
+
+
+def test_receiver_cleans_up_leftovers_on_the_next_run(parties: Parties, exchange: Exchange) -> None:
+    parties.outgoing("agentschap", "aanvraag")
+    parties.run("send-request")
+    # Keep a copy of the envelope, then put it back as if the receiver had crashed before deleting it.
+    folder = exchange.root / "naar-vdab"
+    copies = {f.name: f.read_bytes() for f in folder.iterdir()}
+    parties.run("receive-request")
+    for name, data in copies.items():
+        (folder / name).write_bytes(data)
+    done, message, _ = parties.run("receive-request")
+    assert not done and "removed 3 leftover file(s)" in message
+    assert server_files(exchange) == []
+
+
+def test_a_leg_refuses_the_other_partys_config(parties: Parties) -> None:
+    with pytest.raises(ConfigError, match="run by vdab"):
+        run_leg("receive-request", parties.config("agentschap"))
+
+
+def test_send_needs_a_file_named_after_wave_and_kind(parties: Parties, tmp_path: Path) -> None:
+    with pytest.raises(Exception, match="export it first"):
+        parties.run("send-request")
+    odd = tmp_path / "aanvraag-met-namen.csv"
+    odd.write_text(FILES["aanvraag"])
+    with pytest.raises(Exception, match="must be named"):
+        run_leg("send-request", parties.config("agentschap"), plaintext=odd)
+
+
+def test_cli_runs_a_leg_and_repeats_safely(parties: Parties, exchange: Exchange) -> None:
+    parties.outgoing("agentschap", "aanvraag")
+    args = ["leg", "send-request", "--config", str(parties.paths["agentschap"])]
+    first = CliRunner().invoke(cli, args, env={"CI": "true", **os.environ})
+    assert first.exit_code == 0, first.output
+    assert f"sent {WAVE}.aanvraag.csv.age" in first.output
+    second = CliRunner().invoke(cli, args)
+    assert second.exit_code == 0 and "nothing to do" in second.output
