@@ -438,12 +438,12 @@ def test_no_published_total_gives_back_a_single_suppressed_cell(
 def test_the_built_marts_publish_to_a_bi_file_the_old_duckdb_reads(
     gebouwd: dict[str, Any], request: pytest.FixtureRequest
 ) -> None:
-    old_python: Path = request.getfixturevalue("old_python")
+    oude_python: Path = request.getfixturevalue("old_python")
     project = gebouwd["project"]
     marts = marts_from_manifest(project / "target" / "manifest.json")
     assert {m.name for m in marts} == {p.stem for p in (REPO / "models" / "marts").rglob("mart_*.sql")}
     doel = publish(project / "monitoring.duckdb", project / "bi" / "monitoring.duckdb", marts)
-    reader = OldReader(old_python)
+    reader = OldReader(oude_python)
     try:
         reader.ask(op="open", path=str(doel))
         inhoud = reader.ask(op="read")
@@ -452,3 +452,19 @@ def test_the_built_marts_publish_to_a_bi_file_the_old_duckdb_reads(
             assert len(inhoud[mart.name]) == len(_lees(project, mart.name)), mart.name
     finally:
         reader.close()
+
+
+@pytest.mark.parametrize(
+    ("yml", "model", "kolommen"),
+    [
+        ("models/gepseudonimiseerd/_gepseudonimiseerd__models.yml", "gepseudonimiseerde_dataset", DATASET_KOLOMMEN),
+        ("models/historiek/_historiek__models.yml", "golf_historiek", HISTORIEK_KOLOMMEN),
+    ],
+)
+def test_the_stand_ins_have_exactly_the_columns_of_the_real_contracts(
+    yml: str, model: str, kolommen: dict[str, str]
+) -> None:
+    """The marts are tested against stand-ins; if the real upstream contract changes, these tests must change too."""
+    specificatie = yaml.safe_load((REPO / yml).read_text())
+    echt = next(m for m in specificatie["models"] if m["name"] == model)
+    assert {c["name"]: c["data_type"] for c in echt["columns"]} == kolommen

@@ -90,6 +90,12 @@ def publish(monitoring_db: Path, target: Path, marts: list[Mart]) -> Path:
         with partial.open("rb") as handle:
             os.fsync(handle.fileno())
         os.replace(partial, target)
+        # The rename itself must survive a crash, or a reboot could bring back the previous file.
+        directory = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
     except duckdb.Error as exc:
         raise Pijler3Error(f"publishing {target} from {monitoring_db} failed: {exc}") from exc
     finally:
