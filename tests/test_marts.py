@@ -468,3 +468,30 @@ def test_the_stand_ins_have_exactly_the_columns_of_the_real_contracts(
     specificatie = yaml.safe_load((REPO / yml).read_text())
     echt = next(m for m in specificatie["models"] if m["name"] == model)
     assert {c["name"]: c["data_type"] for c in echt["columns"]} == kolommen
+
+
+def test_headline_figures_are_exactly_the_protected_totals_of_their_marts(gebouwd: dict[str, Any]) -> None:
+    project = gebouwd["project"]
+    kern = {(r["golf"], r["indicator"]): r for r in _lees(project, "mart_evolutie_kerncijfers")}
+    bronnen = {
+        "bereikt door VDAB": ("mart_evenredig_bereik", "aantal_bereikt", "aantal_nieuwkomers"),
+        "ingeschreven binnen 60 dagen na het inburgeringscontract": (
+            "mart_inschrijving_vdab", "aantal_ingeschreven_binnen_60_dagen", "aantal_nieuwkomers"
+        ),
+        "uitstroom naar werk binnen 6 maanden": (
+            "mart_uitstroom_werk", "aantal_werk_binnen_6_maanden", "aantal_ingeschreven_6_maanden_verstreken"
+        ),
+        "uitstroom naar werk binnen 12 maanden": (
+            "mart_uitstroom_werk", "aantal_werk_binnen_12_maanden", "aantal_ingeschreven_12_maanden_verstreken"
+        ),
+    }  # fmt: skip
+    assert len(kern) == len(bronnen) * len(GOLVEN)
+    for indicator, (mart, teller, noemer) in bronnen.items():
+        for totaal in (r for r in _lees(project, mart) if r["dimensie"] == "totaal"):
+            rij = kern[(totaal["golf"], indicator)]
+            assert (rij["aantal_teller"], rij["aantal_teller_onderdrukt"]) == (
+                totaal[teller], totaal[f"{teller}_onderdrukt"]
+            ), (indicator, totaal["golf"])  # fmt: skip
+            assert (rij["aantal_noemer"], rij["aantal_noemer_onderdrukt"]) == (
+                totaal[noemer], totaal[f"{noemer}_onderdrukt"]
+            ), (indicator, totaal["golf"])  # fmt: skip
