@@ -20,7 +20,7 @@
         {%- endif -%}
     {%- endfor -%}
     {%- for groepering in groeperingen -%}
-        {%- if 'golf' not in groepering['per'] -%}
+        {%- if 'golf' not in groepering['per'] or 'golf' in groepering.get('marge', {}) -%}
             {{ exceptions.raise_compiler_error("disclosure_control: every grouping must be per golf, so that each wave is protected on its own by the same rule") }}
         {%- endif -%}
     {%- endfor -%}
@@ -52,7 +52,7 @@
         {%- endfor %}
     ),
 
-    {%- for pass in range(1, passes + 1) %}
+    {%- for pass in range(1, passes + 2) %}
 
     {#- A nested count whose whole is hidden is hidden too (otherwise whole = part + published complement). #}
     sdc_p{{ pass }}_genest as (
@@ -73,30 +73,88 @@
         from sdc_p{{ pass - 1 }}
     ),
 
-    {#- Secondary suppression: in a group of cells that sums to a published total, exactly one hidden cell would be
-        total minus the published cells; hide the smallest visible cell as well (non-zero cells first, ties by key). #}
+    {#- Secondary suppression. A group's cells and its margin (the published total row, `marge`) satisfy one equation
+        (cells sum to the margin). Exactly one hidden member would be recovered from it, so: if one cell is hidden,
+        hide the smallest visible cell too (non-zero first, ties by key); if only the margin is hidden, hide the
+        smallest cell; if the only visible member left is the margin, hide the margin. -#}
+    {%- for groepering in groeperingen %}
+    {%- set j = loop.index %}
+    {%- set marge = groepering.get('marge', {}) %}
+    {%- set koppel = [] %}
+    {%- for kolom in groepering['per'] if kolom not in marge %}{% do koppel.append(kolom) %}{% endfor %}
+
+    sdc_p{{ pass }}_g{{ j }} as (
+        select
+            {{ koppel | join(', ') }},
+            sdc_kolom,
+            max(case when sdc_verborgen then 1 else 0 end) as sdc_marge_verborgen
+        from sdc_p{{ pass }}_genest
+        where {{ sdc_is_marge(marge) }}
+        group by {{ koppel | join(', ') }}, sdc_kolom
+    ),
+
+    sdc_p{{ pass }}_m{{ j }} as (
+        select
+            {{ koppel | join(', ') }},
+            sdc_kolom,
+            max(case when sdc_verborgen_cellen = 1 and sdc_zichtbare_cellen = 0 then 1 else 0 end) as sdc_marge_verbergen
+        from (
+            select
+                {{ groepering['per'] | join(', ') }},
+                sdc_kolom,
+                sum(case when sdc_verborgen then 1 else 0 end) as sdc_verborgen_cellen,
+                sum(case when sdc_verborgen then 0 else 1 end) as sdc_zichtbare_cellen
+            from sdc_p{{ pass }}_genest
+            where not {{ sdc_is_marge(marge) }}
+            group by {{ groepering['per'] | join(', ') }}, sdc_kolom
+        ) as sdc_groep
+        group by {{ koppel | join(', ') }}, sdc_kolom
+    ),
+    {%- endfor %}
+
     sdc_p{{ pass }}_groepen as (
         select
-            {{ sleutel_lijst }},
-            sdc_kolom,
-            sdc_waarde,
-            sdc_verborgen
-            {%- for groepering in groeperingen %}
-            {%- set is_totaal = groepering.get('totaal', 'false') %}
-            , ({{ is_totaal }}) as sdc_totaal_{{ loop.index }}
-            , sum(case when sdc_verborgen then 1 else 0 end) over (
-                partition by sdc_kolom, {{ groepering['per'] | join(', ') }}, ({{ is_totaal }})
-            ) as sdc_verborgen_{{ loop.index }}
-            , row_number() over (
-                partition by sdc_kolom, {{ groepering['per'] | join(', ') }}, ({{ is_totaal }})
-                order by
-                    case when sdc_verborgen then 1 else 0 end,
-                    case when sdc_waarde = 0 then 1 else 0 end,
-                    sdc_waarde,
-                    {{ sleutel_lijst }}
-            ) as sdc_volgorde_{{ loop.index }}
+            {%- for kolom in sleutel %}
+            sdc_cel.{{ kolom }},
             {%- endfor %}
-        from sdc_p{{ pass }}_genest
+            sdc_cel.sdc_kolom,
+            sdc_cel.sdc_waarde,
+            sdc_cel.sdc_verborgen
+            {%- for groepering in groeperingen %}
+            {%- set j = loop.index %}
+            {%- set marge = groepering.get('marge', {}) %}
+            {%- set per = [] %}
+            {%- for kolom in groepering['per'] %}{% do per.append('sdc_cel.' ~ kolom) %}{% endfor %}
+            , {{ sdc_is_marge(marge, 'sdc_cel.') }} as sdc_is_marge_{{ j }}
+            , coalesce(sdc_g{{ j }}.sdc_marge_verborgen, 0) as sdc_marge_verborgen_{{ j }}
+            , coalesce(sdc_m{{ j }}.sdc_marge_verbergen, 0) as sdc_marge_verbergen_{{ j }}
+            , sum(case when sdc_cel.sdc_verborgen then 1 else 0 end) over (
+                partition by sdc_cel.sdc_kolom, {{ per | join(', ') }}, {{ sdc_is_marge(marge, 'sdc_cel.') }}
+            ) as sdc_verborgen_{{ j }}
+            , row_number() over (
+                partition by sdc_cel.sdc_kolom, {{ per | join(', ') }}, {{ sdc_is_marge(marge, 'sdc_cel.') }}
+                order by
+                    case when sdc_cel.sdc_verborgen then 1 else 0 end,
+                    case when sdc_cel.sdc_waarde = 0 then 1 else 0 end,
+                    sdc_cel.sdc_waarde,
+                    {%- for kolom in sleutel %}
+                    sdc_cel.{{ kolom }}{% if not loop.last %},{% endif %}
+                    {%- endfor %}
+            ) as sdc_volgorde_{{ j }}
+            {%- endfor %}
+        from sdc_p{{ pass }}_genest as sdc_cel
+        {%- for groepering in groeperingen %}
+        {%- set j = loop.index %}
+        {%- set marge = groepering.get('marge', {}) %}
+        {%- for alias in ['sdc_g', 'sdc_m'] %}
+        left join sdc_p{{ pass }}_{{ alias[-1] }}{{ j }} as {{ alias }}{{ j }}
+            on
+            sdc_cel.sdc_kolom = {{ alias }}{{ j }}.sdc_kolom
+            {%- for kolom in groepering['per'] if kolom not in marge %}
+            and sdc_cel.{{ kolom }} = {{ alias }}{{ j }}.{{ kolom }}
+            {%- endfor %}
+        {%- endfor %}
+        {%- endfor %}
     ),
 
     sdc_p{{ pass }} as materialized (
@@ -107,46 +165,31 @@
             (
                 sdc_verborgen
                 {%- for groepering in groeperingen %}
+                {%- set j = loop.index %}
                 or (
-                    not sdc_totaal_{{ loop.index }}
-                    and sdc_verborgen_{{ loop.index }} = 1
-                    and sdc_volgorde_{{ loop.index }} = 1
+                    not sdc_is_marge_{{ j }}
+                    and (sdc_verborgen_{{ j }} = 1 or (sdc_verborgen_{{ j }} = 0 and sdc_marge_verborgen_{{ j }} = 1))
+                    and sdc_volgorde_{{ j }} = 1
                 )
+                or (sdc_is_marge_{{ j }} and sdc_marge_verbergen_{{ j }} = 1)
                 {%- endfor %}
             ) as sdc_verborgen
         from sdc_p{{ pass }}_groepen
     ),
     {%- endfor %}
 
-    {#- Fail closed: after the last pass no group may have exactly one hidden cell and no nested count may be visible
-        under a hidden whole. Raise sdc_passes if this ever fires. #}
+    {#- Fail closed: one more pass (sdc_p{passes + 1}) must change nothing, i.e. the pattern is a fixpoint of every
+        rule. Raise sdc_passes if this ever fires. #}
     sdc_onstabiel as (
-        {%- for groepering in groeperingen %}
-        {%- set is_totaal = groepering.get('totaal', 'false') %}
         select count(*) as aantal_groepen
-        from (
-            select sdc_kolom
-            from sdc_p{{ passes }}
-            where not ({{ is_totaal }})
-            group by sdc_kolom, {{ groepering['per'] | join(', ') }}
-            having sum(case when sdc_verborgen then 1 else 0 end) = 1 and count(*) > 1
-        ) as sdc_groep_{{ loop.index }}
-        union all
-        {%- endfor %}
-        select count(*) as aantal_groepen
-        from sdc_p{{ passes }} as sdc_deel
-        inner join sdc_p{{ passes }} as sdc_geheel
+        from sdc_p{{ passes }} as sdc_laatste
+        inner join sdc_p{{ passes + 1 }} as sdc_controle
             on
             {%- for kolom in sleutel %}
-            sdc_deel.{{ kolom }} is not distinct from sdc_geheel.{{ kolom }} and
+            sdc_laatste.{{ kolom }} is not distinct from sdc_controle.{{ kolom }} and
             {%- endfor %}
-            (
-                false
-                {%- for deel, geheel in deel_van.items() %}
-                or (sdc_deel.sdc_kolom = '{{ deel }}' and sdc_geheel.sdc_kolom = '{{ geheel }}')
-                {%- endfor %}
-            )
-        where sdc_geheel.sdc_verborgen and not sdc_deel.sdc_verborgen
+            sdc_laatste.sdc_kolom = sdc_controle.sdc_kolom
+        where sdc_laatste.sdc_verborgen != sdc_controle.sdc_verborgen
     ),
 
     sdc_patroon as (
@@ -191,4 +234,15 @@
                 else true
             end
     )
+{%- endmacro %}
+
+
+{% macro sdc_is_marge(marge, prefix='') -%}
+    {#- SQL condition: is this row the margin (published total) of a grouping? `marge` maps key columns to the
+        margin row's literal values; a grouping without one has no margin row in the relation. -#}
+    {%- if marge -%}
+        ({% for kolom, waarde in marge.items() %}{{ prefix }}{{ kolom }} = {{ waarde }}{% if not loop.last %} and {% endif %}{% endfor %})
+    {%- else -%}
+        false
+    {%- endif -%}
 {%- endmacro %}

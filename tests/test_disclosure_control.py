@@ -35,7 +35,7 @@ with telling as (select * from main.invoer_profiel),
 {{ disclosure_control(
     'telling',
     sleutel=['golf', 'dimensie', 'waarde'],
-    groeperingen=[{'per': ['golf', 'dimensie'], 'totaal': "dimensie = 'totaal'"}],
+    groeperingen=[{'per': ['golf', 'dimensie'], 'marge': {'dimensie': "'totaal'", 'waarde': "'totaal'"}}],
     aantallen=['aantal_nieuwkomers', 'aantal_ingeschreven', 'aantal_werk'],
     deel_van={'aantal_ingeschreven': 'aantal_nieuwkomers', 'aantal_werk': 'aantal_ingeschreven'},
     afgeleid={'percentage_ingeschreven': ['aantal_ingeschreven', 'aantal_nieuwkomers']},
@@ -49,8 +49,8 @@ with telling as (select * from main.invoer_overgang),
     'telling',
     sleutel=['golf', 'toestand_vorige', 'toestand_huidig'],
     groeperingen=[
-        {'per': ['golf', 'toestand_vorige'], 'totaal': "toestand_huidig = 'totaal'"},
-        {'per': ['golf', 'toestand_huidig'], 'totaal': "toestand_vorige = 'totaal'"},
+        {'per': ['golf', 'toestand_vorige'], 'marge': {'toestand_huidig': "'totaal'"}},
+        {'per': ['golf', 'toestand_huidig'], 'marge': {'toestand_vorige': "'totaal'"}},
     ],
     aantallen=['aantal_personen'],
 ) }}
@@ -321,7 +321,10 @@ def test_no_suppressed_count_is_determined_by_all_published_equations_together(b
     assert aantal_onbekend > 100  # the random tables really exercise suppression
 
 
-def test_two_dimensional_table_rows_and_columns_never_have_exactly_one_hidden_cell(beschermd: dict[str, Any]) -> None:
+def test_two_dimensional_table_no_hidden_cell_or_margin_is_determined(beschermd: dict[str, Any]) -> None:
+    """Rows, columns and their margins (including the margins' own total) as one linear system: each line's inner
+    cells minus its margin is zero. No line may have exactly one hidden member, and no hidden member that is truly
+    between 1 and the threshold may be pinned down by all equations together."""
     per_golf: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in beschermd["overgang_beschermd"]:
         per_golf[r["golf"]].append(r)
@@ -329,21 +332,26 @@ def test_two_dimensional_table_rows_and_columns_never_have_exactly_one_hidden_ce
         (r["golf"], r["toestand_vorige"], r["toestand_huidig"]): r["aantal_personen"]
         for r in beschermd["invoer_overgang"]
     }
+    alle = [*TOESTANDEN, "totaal"]
+    aantal_onbekend = 0
     for golf, rijen in per_golf.items():
-        binnen = [r for r in rijen if "totaal" not in (r["toestand_vorige"], r["toestand_huidig"])]
-        for as_ in ("toestand_vorige", "toestand_huidig"):
-            for toestand in TOESTANDEN:
-                lijn = [r for r in binnen if r[as_] == toestand]
-                assert sum(_verborgen(r, "aantal_personen") for r in lijn) != 1, (golf, as_, toestand)
-        onbekenden = sorted(
-            (r["toestand_vorige"], r["toestand_huidig"]) for r in binnen if _verborgen(r, "aantal_personen")
-        )
+        verborgen = {(r["toestand_vorige"], r["toestand_huidig"]) for r in rijen if _verborgen(r, "aantal_personen")}
         vergelijkingen = []
-        for pos in (0, 1):
-            for toestand in TOESTANDEN:
-                vergelijkingen.append({o: 1 for o in onbekenden if o[pos] == toestand})
-        for vorige, huidig in _uniek_bepaald(vergelijkingen, onbekenden):
+        for lijn in alle:
+            for leden, marge in (
+                ([(lijn, t) for t in TOESTANDEN], (lijn, "totaal")),
+                ([(t, lijn) for t in TOESTANDEN], ("totaal", lijn)),
+            ):
+                onbekend = [c for c in [*leden, marge] if c in verborgen]
+                assert len(onbekend) != 1, (golf, lijn, onbekend)
+                vergelijking = {c: 1 for c in leden if c in verborgen}
+                if marge in verborgen:
+                    vergelijking[marge] = -1
+                vergelijkingen.append(vergelijking)
+        aantal_onbekend += len(verborgen)
+        for vorige, huidig in _uniek_bepaald(vergelijkingen, sorted(verborgen)):
             assert not 0 < echt[(golf, vorige, huidig)] < DREMPEL, (golf, vorige, huidig)
+    assert aantal_onbekend > 50
 
 
 def test_unstable_pattern_fails_the_build_instead_of_publishing(tmp_path: Path) -> None:

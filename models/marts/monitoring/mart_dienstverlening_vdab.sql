@@ -8,11 +8,11 @@
 -#}
 {%- set dimensies = mart_profiel_dimensies('personen') -%}
 {%- set kenmerken = {
-    'categorie_werkzoekende': 'personen.huidige_categorie_werkzoekende',
-    'status_dienstverlening': 'personen.status_dienstverlening',
+    'categorie_werkzoekende': 'per_dimensie.huidige_categorie_werkzoekende',
+    'status_dienstverlening': 'per_dimensie.status_dienstverlening',
 } -%}
 {%- for actietype in vdab_actietypen() -%}
-    {%- do kenmerken.update({'actie_' ~ actietype: 'coalesce(personen.heeft_actie_' ~ actietype ~ ', false)'}) -%}
+    {%- do kenmerken.update({'actie_' ~ actietype: 'coalesce(per_dimensie.heeft_actie_' ~ actietype ~ ', false)'}) -%}
 {%- endfor %}
 
 with
@@ -34,7 +34,7 @@ per_kenmerk as (
             per_dimensie.dimensie,
             per_dimensie.waarde,
             '{{ kenmerk }}' as kenmerk,
-            {{ mart_waarde(expressie | replace('personen.', 'per_dimensie.')) }} as kenmerk_waarde
+            {{ mart_waarde(expressie) }} as kenmerk_waarde
         from per_dimensie
         union all
         select
@@ -50,7 +50,7 @@ per_kenmerk as (
     {%- endfor %}
 ),
 
-cellen as (
+telling as (
     select
         per_kenmerk.golf,
         per_kenmerk.dimensie,
@@ -63,38 +63,21 @@ cellen as (
         per_kenmerk.golf, per_kenmerk.dimensie, per_kenmerk.waarde, per_kenmerk.kenmerk, per_kenmerk.kenmerk_waarde
 ),
 
-telling as (
-    select
-        cellen.golf,
-        cellen.dimensie,
-        cellen.waarde,
-        cellen.kenmerk,
-        cellen.kenmerk_waarde,
-        cellen.aantal_personen,
-        ingeschreven.aantal_personen as aantal_ingeschreven,
-        round(100.0 * cellen.aantal_personen / ingeschreven.aantal_personen, 1) as percentage_van_ingeschreven
-    from cellen
-    inner join cellen as ingeschreven
-        on
-            cellen.golf = ingeschreven.golf
-            and cellen.dimensie = ingeschreven.dimensie
-            and cellen.waarde = ingeschreven.waarde
-            and cellen.kenmerk = ingeschreven.kenmerk
-            and ingeschreven.kenmerk_waarde = 'totaal'
-),
-
 {{ disclosure_control(
     'telling',
     sleutel=['golf', 'dimensie', 'waarde', 'kenmerk', 'kenmerk_waarde'],
     groeperingen=[
-        {'per': ['golf', 'dimensie', 'waarde', 'kenmerk'], 'totaal': "kenmerk_waarde = 'totaal'"},
-        {'per': ['golf', 'dimensie', 'kenmerk', 'kenmerk_waarde'], 'totaal': "dimensie = 'totaal'"},
+        {'per': ['golf', 'dimensie', 'waarde', 'kenmerk'], 'marge': {'kenmerk_waarde': "'totaal'"}},
+        {
+            'per': ['golf', 'dimensie', 'kenmerk', 'kenmerk_waarde'],
+            'marge': {'dimensie': "'totaal'", 'waarde': "'totaal'"},
+        },
     ],
-    aantallen=['aantal_personen', 'aantal_ingeschreven'],
-    deel_van={'aantal_personen': 'aantal_ingeschreven'},
-    afgeleid={'percentage_van_ingeschreven': ['aantal_personen', 'aantal_ingeschreven']},
+    aantallen=['aantal_personen'],
 ) }}
 
+-- The share is computed from published figures only (the cell and its kenmerk_waarde `totaal` row), so it can never
+-- reveal a suppressed one.
 select
     cast(sdc_resultaat.golf as varchar) as golf,
     cast(sdc_resultaat.dimensie as varchar) as dimensie,
@@ -103,7 +86,14 @@ select
     cast(sdc_resultaat.kenmerk_waarde as varchar) as kenmerk_waarde,
     cast(sdc_resultaat.aantal_personen as bigint) as aantal_personen,
     sdc_resultaat.aantal_personen_onderdrukt,
-    cast(sdc_resultaat.aantal_ingeschreven as bigint) as aantal_ingeschreven,
-    sdc_resultaat.aantal_ingeschreven_onderdrukt,
-    cast(sdc_resultaat.percentage_van_ingeschreven as double) as percentage_van_ingeschreven
+    cast(
+        round(100.0 * sdc_resultaat.aantal_personen / nullif(ingeschreven.aantal_personen, 0), 1) as double
+    ) as percentage_van_ingeschreven
 from sdc_resultaat
+inner join sdc_resultaat as ingeschreven
+    on
+        sdc_resultaat.golf = ingeschreven.golf
+        and sdc_resultaat.dimensie = ingeschreven.dimensie
+        and sdc_resultaat.waarde = ingeschreven.waarde
+        and sdc_resultaat.kenmerk = ingeschreven.kenmerk
+        and ingeschreven.kenmerk_waarde = 'totaal'

@@ -53,7 +53,7 @@ telling as (
 {{ disclosure_control(
     'telling',
     sleutel=['golf', 'dimensie', 'waarde'],
-    groeperingen=[{'per': ['golf', 'dimensie'], 'totaal': "dimensie = 'totaal'"}],
+    groeperingen=[{'per': ['golf', 'dimensie'], 'marge': {'dimensie': "'totaal'", 'waarde': "'totaal'"}}],
     aantallen=['aantal_nieuwkomers', 'aantal_bereikt'],
     deel_van={'aantal_bereikt': 'aantal_nieuwkomers'},
     afgeleid={

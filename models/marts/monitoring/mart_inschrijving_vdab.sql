@@ -59,7 +59,7 @@ telling as (
 {{ disclosure_control(
     'telling',
     sleutel=['golf', 'dimensie', 'waarde'],
-    groeperingen=[{'per': ['golf', 'dimensie'], 'totaal': "dimensie = 'totaal'"}],
+    groeperingen=[{'per': ['golf', 'dimensie'], 'marge': {'dimensie': "'totaal'", 'waarde': "'totaal'"}}],
     aantallen=['aantal_nieuwkomers', 'aantal_ingeschreven', 'aantal_ingeschreven_binnen_60_dagen'],
     deel_van={
         'aantal_ingeschreven': 'aantal_nieuwkomers',

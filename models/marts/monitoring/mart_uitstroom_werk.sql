@@ -51,7 +51,7 @@ telling as (
 {{ disclosure_control(
     'telling',
     sleutel=['golf', 'dimensie', 'waarde'],
-    groeperingen=[{'per': ['golf', 'dimensie'], 'totaal': "dimensie = 'totaal'"}],
+    groeperingen=[{'per': ['golf', 'dimensie'], 'marge': {'dimensie': "'totaal'", 'waarde': "'totaal'"}}],
     aantallen=[
         'aantal_ingeschreven_6_maanden_verstreken', 'aantal_werk_binnen_6_maanden',
         'aantal_ingeschreven_12_maanden_verstreken', 'aantal_werk_binnen_12_maanden',
