@@ -73,10 +73,11 @@
         from sdc_p{{ pass - 1 }}
     ),
 
-    {#- Secondary suppression. A group's cells and its margin (the published total row, `marge`) satisfy one equation
-        (cells sum to the margin). Exactly one hidden member would be recovered from it, so: if one cell is hidden,
-        hide the smallest visible cell too (non-zero first, ties by key); if only the margin is hidden, hide the
-        smallest cell; if the only visible member left is the margin, hide the margin. -#}
+    {#- Secondary suppression. A group's cells sum to its margin (the published total row, `marge`), so exactly one
+        hidden cell is the margin minus the visible ones. Per group: if one cell is hidden, or none while the margin
+        is, hide the smallest visible cell too (non-zero first, ties by key); if a cell is hidden and none is left
+        visible, hide the margin. sdc_p<pass>_g<j>: is the group's margin hidden; sdc_p<pass>_m<j>: must a margin
+        row be hidden for any group it is the margin of. -#}
     {%- for groepering in groeperingen %}
     {%- set j = loop.index %}
     {%- set marge = groepering.get('marge', {}) %}
