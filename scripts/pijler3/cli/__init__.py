@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "keys": "keys",
     "leg": "leg",
     "sftp": "sftp",
+    "publiceer-bi": "bi",
 }
 
 
