@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "run-wave": "wave",
     "purge": "purge",
     "audit": "audit",
+    "publiceer-bi": "bi",
 }
 
 
