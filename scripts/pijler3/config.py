@@ -26,10 +26,29 @@ configuration file's folder. Example (``agentschap.toml``)::
 
     [bi]
     threshold = 5                 # agencies only: smallest published count (disclosure control)
+
+What ``pijler3 run-wave`` and ``pijler3 purge`` need besides the legs (optional for the legs alone)::
+
+    [folders]
+    extract = "sources/kbi"       # the party's own source extract (docs/bronbestanden.md): kbi/ or vdab/
+
+    [databases]
+    restricted = "agentschap/restricted.duckdb"   # agencies: everything with an INSZ, deleted after each wave
+    monitoring = "agentschap/monitoring.duckdb"   # agencies: pseudonymised dataset, history, marts (persistent)
+    vdab = "vdab/vdab.duckdb"                     # VDAB: its working database (own extract, request while linking)
+
+    [bi]
+    file = "bi/monitoring.duckdb" # agencies: the published BI file (marts only)
+    docs = "docs"                 # agencies: folder of the data dictionary (docs/index.html)
+
+    [retention]                   # protocol art. 3: kept at most 5 years after the cooperation agreement ends
+    agreement_end = 2028-02-14    # optional until the agreement's end is known
+    years = 5                     # 1 .. 5
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,19 +60,24 @@ from pijler3.keys import PARTIES, Party
 from pijler3.sftp.transport import Endpoint, RetryPolicy
 
 _SECTIONS: dict[str, set[str]] = {
-    "": {"party", "wave", "sftp", "keys", "folders", "bi"},
+    "": {"party", "wave", "sftp", "keys", "folders", "databases", "bi", "retention"},
     "sftp": {"host", "port", "user", "key", "known_hosts", "attempts"},
     "keys": {"folder", "peer_bundle"},
-    "folders": {"outgoing", "incoming", "work", "audit"},
-    "bi": {"threshold"},
+    "folders": {"outgoing", "incoming", "work", "audit", "extract"},
+    "databases": {"restricted", "monitoring", "vdab"},
+    "bi": {"threshold", "file", "docs"},
+    "retention": {"agreement_end", "years"},
 }
 _REQUIRED: dict[str, set[str]] = {
     "": {"party", "sftp", "keys", "folders"},
     "sftp": {"host", "user", "key", "known_hosts"},
     "keys": {"folder", "peer_bundle"},
     "folders": {"outgoing", "incoming", "work", "audit"},
+    "databases": set(),
     "bi": set(),
+    "retention": set(),
 }
+MAX_RETENTION_YEARS = 5
 
 
 @dataclass(frozen=True)
@@ -70,6 +94,14 @@ class PartyConfig:
     work: Path
     audit_log: Path
     threshold: int
+    extract: Path | None = None
+    restricted_db: Path | None = None
+    monitoring_db: Path | None = None
+    vdab_db: Path | None = None
+    bi_file: Path | None = None
+    docs_folder: Path | None = None
+    agreement_end: dt.date | None = None
+    retention_years: int = MAX_RETENTION_YEARS
 
     @property
     def age_identity(self) -> Path:
@@ -78,6 +110,23 @@ class PartyConfig:
     @property
     def signing_key(self) -> Path:
         return self.key_folder / "signing.pem"
+
+    @property
+    def retention_until(self) -> dt.date | None:
+        """The last day the data may be kept (art. 3), or ``None`` while the agreement's end is not known."""
+        if self.agreement_end is None:
+            return None
+        end, year = self.agreement_end, self.agreement_end.year + self.retention_years
+        try:
+            return end.replace(year=year)
+        except ValueError:  # 29 February plus whole years lands on 28 February in a common year
+            return end.replace(year=year, day=28)
+
+    def require(self, name: str, value: Path | None) -> Path:
+        """``value``, or a ``ConfigError`` saying which key to add for a command that needs it."""
+        if value is None:
+            raise ConfigError(f"{self.path}: {name} is not set; add it to run this command (see pijler3.config)")
+        return value
 
 
 def load_config(path: Path) -> PartyConfig:
@@ -93,12 +142,13 @@ def load_config(path: Path) -> PartyConfig:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     base = path.resolve().parent
     _check_keys(path, "", raw)
-    for section in ("sftp", "keys", "folders", "bi"):
+    for section in ("sftp", "keys", "folders", "databases", "bi", "retention"):
         if section in raw:
             if not isinstance(raw[section], dict):
                 raise ConfigError(f"{path}: [{section}] must be a table")
             _check_keys(path, section, raw[section])
     sftp, keys, folders, bi = raw["sftp"], raw["keys"], raw["folders"], raw.get("bi", {})
+    databases, retention = raw.get("databases", {}), raw.get("retention", {})
 
     party = _string(path, "party", raw["party"])
     if party not in PARTIES:
@@ -109,16 +159,27 @@ def load_config(path: Path) -> PartyConfig:
     port = sftp.get("port", 22)
     attempts = sftp.get("attempts", 5)
     threshold = bi.get("threshold", 5)
+    years = retention.get("years", MAX_RETENTION_YEARS)
     for name, value, low, high in (
         ("sftp.port", port, 1, 65535),
         ("sftp.attempts", attempts, 1, 20),
         ("bi.threshold", threshold, 1, 1000),
+        ("retention.years", years, 1, MAX_RETENTION_YEARS),
     ):
         if type(value) is not int or not low <= value <= high:
             raise ConfigError(f"{path}: {name} = {value!r}; expected a whole number from {low} to {high}")
 
     def file(section: str, key: str, table: dict[str, Any]) -> Path:
         return base / _string(path, f"{section}.{key}", table[key])
+
+    def optional(section: str, key: str, table: dict[str, Any]) -> Path | None:
+        return file(section, key, table) if key in table else None
+
+    agreement_end = retention.get("agreement_end")
+    if agreement_end is not None and (type(agreement_end) is not dt.date):
+        raise ConfigError(
+            f"{path}: retention.agreement_end = {agreement_end!r}; expected a TOML date such as 2028-02-14 (no quotes)"
+        )
 
     endpoint = Endpoint(
         host=_string(path, "sftp.host", sftp["host"]),
@@ -140,6 +201,14 @@ def load_config(path: Path) -> PartyConfig:
         work=file("folders", "work", folders),
         audit_log=file("folders", "audit", folders) / f"{party}.jsonl",
         threshold=threshold,
+        extract=optional("folders", "extract", folders),
+        restricted_db=optional("databases", "restricted", databases),
+        monitoring_db=optional("databases", "monitoring", databases),
+        vdab_db=optional("databases", "vdab", databases),
+        bi_file=optional("bi", "file", bi),
+        docs_folder=optional("bi", "docs", bi),
+        agreement_end=agreement_end,
+        retention_years=years,
     )
 
 

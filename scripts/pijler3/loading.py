@@ -155,6 +155,17 @@ def load_exchange_csv(
     return _execute(database, [_plan_csv(path, table, tuple(columns), delimiter)])[0]
 
 
+def load_exchange_parquet(path: Path, database: Path, table: str, *, columns: Mapping[str, str]) -> LoadedTable:
+    """Load a typed exchange file (the enrichment, Parquet) into ``table`` with the same checks and lineage as the
+    VDAB extract: exactly ``columns`` (name -> DuckDB type), in one transaction."""
+    if not _IDENTIFIER.fullmatch(table):
+        raise ValueError(f"table name {table!r} must be a lower-case identifier, optionally schema-qualified")
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    return _execute(database, [_plan_parquet(path, table, columns)])[0]
+
+
 def _execute(database: Path, plans: Sequence[_Plan]) -> list[LoadedTable]:
     con = duckdb.connect(str(database))
     try:

@@ -21,6 +21,11 @@ COMMANDS: dict[str, str] = {
     "keys": "keys",
     "leg": "leg",
     "sftp": "sftp",
+    "demo": "demo",
+    "run-wave": "wave",
+    "purge": "purge",
+    "audit": "audit",
+    "publiceer-bi": "bi",
 }
 
 

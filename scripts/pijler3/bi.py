@@ -1,0 +1,140 @@
+"""Publish the monitoring marts as the BI working group's DuckDB file (protocol art. 4: werkgroep BI rapportering).
+
+The BI file holds only the marts, as plain tables: no views, macros or attached files, so nothing in it can point at
+the pseudonymised dataset or at a path on our machine. It is written in DuckDB's v1.0.0 storage format because BI
+drivers ship DuckDB 1.x, which cannot open files in the 2.x default format. It is written next to the target and
+renamed over it: a BI tool that holds the old file open keeps reading the old, complete file (the rename swaps the
+directory entry, not the open inode), and nobody ever sees a half-written file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pijler3.errors import InputError, Pijler3Error
+
+# Oldest storage format the 1.x readers of BI tools understand (DuckDB 1.0 and later read it).
+STORAGE_VERSION = "v1.0.0"
+MARTS_FOLDER = "marts"
+# Both leave a plain table in the monitoring database (an incremental mart keeps earlier waves).
+TABLE_MATERIALIZATIONS = {"table", "incremental"}
+
+
+@dataclass(frozen=True)
+class Mart:
+    """A mart as dbt built it: where it lives in the monitoring database and how it is described."""
+
+    name: str
+    schema: str
+    description: str
+    columns: Mapping[str, str]
+
+
+def marts_from_manifest(manifest_path: Path) -> list[Mart]:
+    """Every model under ``models/marts/`` in dbt's manifest that dbt materialises as a table, sorted by name."""
+    try:
+        manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{manifest_path}: cannot read dbt's manifest ({exc}); run `dbt build` first") from exc
+    marts = [
+        Mart(
+            name=node["alias"],
+            schema=node["schema"],
+            description=node.get("description", ""),
+            columns={name: col.get("description", "") for name, col in node.get("columns", {}).items()},
+        )
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "model"
+        and len(node.get("fqn", [])) > 1
+        and node["fqn"][1] == MARTS_FOLDER
+        and node.get("config", {}).get("materialized") in TABLE_MATERIALIZATIONS
+    ]
+    if not marts:
+        raise InputError(f"{manifest_path}: the manifest names no table models under models/{MARTS_FOLDER}/")
+    return sorted(marts, key=lambda m: m.name)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def publish(monitoring_db: Path, target: Path, marts: list[Mart]) -> Path:
+    """Copy ``marts`` from ``monitoring_db`` into a new BI file and atomically replace ``target`` with it."""
+    if not monitoring_db.is_file():
+        raise InputError(f"{monitoring_db}: monitoring database not found; run the marts (dbt build) first")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+    partial.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect()
+        try:
+            con.execute(f"attach {_literal(str(monitoring_db))} as bron (read_only)")
+            con.execute(f"attach {_literal(str(partial))} as bi (storage_version {_literal(STORAGE_VERSION)})")
+            for mart in marts:
+                _copy(con, mart)
+            _check_only_tables(con, {m.name for m in marts})
+            con.execute("detach bi")
+        finally:
+            con.close()
+        with partial.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+        # The rename itself must survive a crash, or a reboot could bring back the previous file.
+        directory = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    except duckdb.Error as exc:
+        raise Pijler3Error(f"publishing {target} from {monitoring_db} failed: {exc}") from exc
+    finally:
+        partial.unlink(missing_ok=True)
+        partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
+    return target
+
+
+def _copy(con: duckdb.DuckDBPyConnection, mart: Mart) -> None:
+    bron = f"bron.{_identifier(mart.schema)}.{_identifier(mart.name)}"
+    found = con.execute(
+        "select count(*) from duckdb_tables() where database_name = 'bron' and schema_name = ? and table_name = ?",
+        [mart.schema, mart.name],
+    ).fetchone()
+    if not found or found[0] != 1:
+        raise InputError(
+            f"mart {mart.schema}.{mart.name} is in dbt's manifest but not a table in the monitoring database; "
+            "run `dbt build` for the marts before publishing"
+        )
+    doel = f"bi.main.{_identifier(mart.name)}"
+    con.execute(f"create table {doel} as select * from {bron}")
+    # Descriptions travel with the data, so a BI user sees the Dutch column meaning next to each field.
+    if mart.description:
+        con.execute(f"comment on table {doel} is {_literal(mart.description.strip())}")
+    for column, description in mart.columns.items():
+        if description:
+            con.execute(f"comment on column {doel}.{_identifier(column)} is {_literal(description.strip())}")
+
+
+def _check_only_tables(con: duckdb.DuckDBPyConnection, expected: set[str]) -> None:
+    tables = {r[0] for r in con.execute("select table_name from duckdb_tables() where database_name = 'bi'").fetchall()}
+    others = con.execute(
+        "select 'view ' || view_name from duckdb_views() where database_name = 'bi' and not internal "
+        "union all select 'macro ' || function_name from duckdb_functions() where database_name = 'bi' "
+        "and not internal union all select 'sequence ' || sequence_name from duckdb_sequences() "
+        "where database_name = 'bi'"
+    ).fetchall()
+    if tables != expected or others:
+        raise Pijler3Error(
+            f"BI file would hold {sorted(tables)} plus {[r[0] for r in others]}, expected exactly the marts "
+            f"{sorted(expected)}; nothing was published"
+        )

@@ -1,0 +1,33 @@
+"""``pijler3 run-wave --config PARTY.toml --wave W``: one party's steps of a wave (see ``pijler3.wave``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pijler3.config import load_config
+from pijler3.legs import NotYetAvailable
+from pijler3.wave import run_wave
+
+
+@click.command(name="run-wave")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The party's TOML configuration.",
+)
+@click.option("--wave", help="Wave, e.g. 2026-S1; default: wave in the configuration.")
+def command(config_path: Path, wave: str | None) -> None:
+    """Run the party's steps for the wave, skipping each step whose output exists and verifies.
+
+    Stops with exit code 75 when the other party's file is not there yet: run the command again later.
+    """
+    result = run_wave(load_config(config_path), wave, progress=click.echo)
+    if result.status == "waiting":
+        click.echo(f"{result.party} {result.wave}: waiting at {result.waiting_for}; run this command again later")
+        sys.exit(NotYetAvailable.exit_code)
+    click.echo(f"{result.party} {result.wave}: complete")

@@ -1,0 +1,128 @@
+"""Look for INSZ numbers in clear in a party's files and DuckDB databases (the invariant of DESIGN.md: after a wave
+no file or table outside the source extracts holds one).
+
+A candidate is 11 digits, or the formatted ``YY.MM.DD-NNN.CC``, not glued to other letters or digits (so the digit
+runs inside sha-256 hashes and pseudonyms do not count), that passes the INSZ checksum. DuckDB files and Parquet files
+are scanned by querying every text column of every table (the bytes on disk are compressed and would hide a number);
+views are skipped because they hold no data. Every other file is scanned as bytes. A finding names the file and the
+table and column, and counts the numbers — never shows one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pijler3 import insz
+
+_CANDIDATE = r"(\d{11}|\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2})"
+_BYTES = re.compile(rb"(?<![0-9A-Za-z])" + _CANDIDATE.encode() + rb"(?![0-9A-Za-z])")
+# RE2 (DuckDB) has no look-around: match the neighbours and let Python pick the number out again.
+_SQL = f"(^|[^0-9A-Za-z]){_CANDIDATE}([^0-9A-Za-z]|$)"
+_TEXT = re.compile(r"(?<![0-9A-Za-z])" + _CANDIDATE + r"(?![0-9A-Za-z])")
+_CHUNK = 1 << 20
+_OVERLAP = 32
+DUCKDB_SUFFIXES = (".duckdb", ".db")
+_TEXT_TYPES = ("VARCHAR", "JSON")
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: Path
+    where: str
+    """``schema.table.column`` in a database, ``column`` in a Parquet file, empty for a plain file."""
+    count: int
+
+    def __str__(self) -> str:
+        place = f" ({self.where})" if self.where else ""
+        return f"{self.path}{place}: {self.count} INSZ number(s) in clear"
+
+
+def scan(
+    paths: Iterable[Path],
+    *,
+    exempt_schemas: Mapping[Path, Iterable[str]] | None = None,
+    allowed: frozenset[str] = frozenset(),
+) -> list[Finding]:
+    """Scan every file in ``paths`` (files or folders, recursively).
+
+    ``exempt_schemas`` maps a DuckDB file to schemas that hold its owner's own source data (VDAB's loaded extract);
+    they are not scanned. ``allowed`` are numbers that are no one's: the made-up fixtures written in the project's
+    own dbt unit tests, which dbt copies into its manifest, compiled SQL and the docs site.
+    """
+    exempt = {Path(p).resolve(): set(s) for p, s in (exempt_schemas or {}).items()}
+    findings: list[Finding] = []
+    for path in iter_files(paths):
+        if path.suffix in DUCKDB_SUFFIXES:
+            findings += _scan_duckdb(path, exempt.get(path.resolve(), set()), allowed)
+        elif path.suffix == ".parquet":
+            findings += _scan_parquet(path, allowed)
+        elif count := len(numbers_in(path) - allowed):
+            findings.append(Finding(path, "", count))
+    return findings
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    for path in paths:
+        path = Path(path)
+        if path.is_file():
+            yield path
+        elif path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file())
+
+
+def _valid(candidates: Iterable[str]) -> set[str]:
+    return {c for c in candidates if insz.is_valid(c)}
+
+
+def numbers_in(path: Path) -> set[str]:
+    """The valid INSZ numbers (as written) in a plain file."""
+    found: set[str] = set()
+    with path.open("rb") as handle:
+        tail = b""
+        while chunk := handle.read(_CHUNK):
+            data = tail + chunk
+            found |= _valid(m.group(1).decode() for m in _BYTES.finditer(data))
+            tail = data[-_OVERLAP:]
+    return found
+
+
+def _matches(con: duckdb.DuckDBPyConnection, relation: str, column: str, allowed: frozenset[str]) -> int:
+    quoted = '"' + column.replace('"', '""') + '"'
+    rows = con.execute(
+        f"select distinct cast({quoted} as varchar) from {relation} where regexp_matches(cast({quoted} as varchar), ?)",
+        [_SQL],
+    ).fetchall()
+    return len(_valid(m.group(1) for (value,) in rows for m in _TEXT.finditer(str(value))) - allowed)
+
+
+def _scan_duckdb(path: Path, exempt: set[str], allowed: frozenset[str]) -> list[Finding]:
+    findings = []
+    with duckdb.connect(str(path), read_only=True) as con:
+        columns = con.execute(
+            "select c.schema_name, c.table_name, c.column_name from duckdb_columns() as c"
+            " inner join duckdb_tables() as t on c.table_oid = t.table_oid"
+            " where c.database_name = current_database() and c.data_type in ?",
+            [list(_TEXT_TYPES)],
+        ).fetchall()
+        for schema, table, column in columns:
+            if schema in exempt:
+                continue
+            if count := _matches(con, f'"{schema}"."{table}"', column, allowed):
+                findings.append(Finding(path, f"{schema}.{table}.{column}", count))
+    return findings
+
+
+def _scan_parquet(path: Path, allowed: frozenset[str]) -> list[Finding]:
+    findings = []
+    relation = "read_parquet('" + str(path).replace("'", "''") + "')"
+    with duckdb.connect() as con:
+        described = con.execute(f"describe select * from {relation}").fetchall()
+        for name, kind, *_ in described:
+            if str(kind) in _TEXT_TYPES and (count := _matches(con, relation, str(name), allowed)):
+                findings.append(Finding(path, str(name), count))
+    return findings

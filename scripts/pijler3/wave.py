@@ -1,0 +1,662 @@
+"""One party's half-yearly wave as a chain of small steps, each with a check that its output exists and verifies.
+
+The agencies (``agentschap``)::
+
+    load-kbi -> build-request -> export-request -> send-request
+    -> receive-enrichment -> load-enrichment -> build-dataset -> export-dataset -> share-dataset
+    -> publish-bi -> docs -> delete-restricted -> insz-scan
+
+VDAB::
+
+    load-vdab (only when the extract changed) -> receive-request -> load-request -> build-enrichment
+    -> export-enrichment -> send-enrichment -> clean-up -> receive-dataset
+
+``run_wave`` resumes after the last step whose output verifies: a step's output is what later steps consume and
+then remove (the request file, the restricted database), so a verified later step vouches for every earlier one. A
+receive step whose file the other party has not uploaded yet ends the run with status ``waiting``; run it again later
+(exit code 75 from the CLI). Each completed step leaves ``<work>/<wave>/stappen/<step>.json`` (what it produced: row
+counts, hashes, checks — never personal data) and a ``step-done`` event in the party's audit log; the evidence report
+(``pijler3.evidence``) is built from both.
+
+dbt writes ``target/`` and ``logs/`` per step into ``<work>/<wave>/dbt/<step>/``, so each wave keeps the run results
+of its own builds (which tests ran, passed or warned).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+
+from pijler3 import leakscan
+from pijler3.audit import AuditLog, Scalar
+from pijler3.bi import marts_from_manifest, publish
+from pijler3.config import PartyConfig
+from pijler3.dbt_runner import REPO, DbtPlugin, run_dbt
+from pijler3.envelope import check_wave
+from pijler3.errors import ConfigError, Pijler3Error
+from pijler3.exchange_files import VERRIJKING_SCHEMA, exporteer_aanvraag, exporteer_verrijking
+from pijler3.gepseudonimiseerd import DATASET_TABLE, exporteer_dataset
+from pijler3.keys import PSEUDONYM_KEY_FILE
+from pijler3.legs import NotYetAvailable, run_leg
+from pijler3.loading import VDAB_PARQUET_COLUMNS, load_exchange_csv, load_exchange_parquet, load_extract
+from pijler3.vdab import ruim_aanvraag_op
+
+Details = dict[str, Scalar]
+Progress = Callable[[str], None]
+STATIC_DOCS_PAGE = "static_index.html"
+
+
+class StepFailed(Pijler3Error):
+    """A step's own check failed (e.g. the INSZ scan found a number); the message says what to fix."""
+
+
+def peildatum(wave: str) -> dt.date:
+    """The reference date of ``wave``: 30 June for ``YYYY-S1``, 31 December for ``YYYY-S2``."""
+    check_wave(wave)
+    year, half = int(wave[:4]), wave[-1]
+    return dt.date(year, 6, 30) if half == "1" else dt.date(year, 12, 31)
+
+
+@dataclass(frozen=True)
+class Run:
+    """What every step of one party's wave needs: the configuration, the wave and its folders."""
+
+    config: PartyConfig
+    wave: str
+
+    @property
+    def state(self) -> Path:
+        return self.config.work / self.wave / "stappen"
+
+    def dbt_dir(self, step: str) -> Path:
+        return self.config.work / self.wave / "dbt" / step
+
+    @property
+    def dbt_vars(self) -> str:
+        return json.dumps(
+            {"golf": self.wave, "peildatum": peildatum(self.wave).isoformat(), "sdc_drempel": self.config.threshold}
+        )
+
+    def outgoing(self, kind: str, suffix: str) -> Path:
+        return self.config.outgoing / f"{self.wave}.{kind}{suffix}"
+
+    def incoming(self, kind: str, suffix: str) -> Path:
+        return self.config.incoming / f"{self.wave}.{kind}{suffix}"
+
+    def leg_marker(self, kind: str, direction: Literal["verzonden", "ontvangen"]) -> Path:
+        return self.config.work / self.wave / f"{kind}.{direction}.json"
+
+    def marker(self, step: str) -> Path:
+        return self.state / f"{step}.json"
+
+    def details(self, step: str) -> Details | None:
+        try:
+            recorded: dict[str, Any] = json.loads(self.marker(step).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise Pijler3Error(
+                f"{self.marker(step)}: unreadable step record ({exc}); remove it to redo the step"
+            ) from exc
+        found: Details = recorded.get("details", {})
+        return found
+
+    # -- the party's paths, each required only by the steps that use it ------------------------------------------
+
+    @property
+    def extract(self) -> Path:
+        return self.config.require("folders.extract", self.config.extract)
+
+    @property
+    def restricted(self) -> Path:
+        return self.config.require("databases.restricted", self.config.restricted_db)
+
+    @property
+    def monitoring(self) -> Path:
+        return self.config.require("databases.monitoring", self.config.monitoring_db)
+
+    @property
+    def vdab_db(self) -> Path:
+        return self.config.require("databases.vdab", self.config.vdab_db)
+
+    @property
+    def bi_file(self) -> Path:
+        return self.config.require("bi.file", self.config.bi_file)
+
+    @property
+    def docs_folder(self) -> Path:
+        return self.config.require("bi.docs", self.config.docs_folder)
+
+    def agencies_env(self) -> dict[str, str]:
+        self.restricted.parent.mkdir(parents=True, exist_ok=True)
+        self.monitoring.parent.mkdir(parents=True, exist_ok=True)
+        return {"PIJLER3_RESTRICTED_DB": str(self.restricted), "PIJLER3_MONITORING_DB": str(self.monitoring)}
+
+    def pseudonym_plugin(self) -> DbtPlugin:
+        # The profile names the key file only; the plugin reads the secret itself (docs/pseudonimisering.md).
+        return DbtPlugin(
+            "pijler3.dbt_plugin", "pseudonym", {"key_file": str(self.config.key_folder / PSEUDONYM_KEY_FILE)}
+        )
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    title: str
+    """The one-line progress message."""
+    run: Callable[[Run], Details]
+    verify: Callable[[Run, Details], bool]
+    """Whether the output recorded in the step's details still exists and matches."""
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    step: str
+    state: Literal["done", "skipped", "waiting"]
+    details: Details
+
+
+@dataclass(frozen=True)
+class WaveResult:
+    party: str
+    wave: str
+    status: Literal["complete", "waiting"]
+    steps: tuple[StepOutcome, ...]
+
+    @property
+    def waiting_for(self) -> str | None:
+        return self.steps[-1].step if self.status == "waiting" else None
+
+
+def run_wave(config: PartyConfig, wave: str | None = None, *, progress: Progress | None = None) -> WaveResult:
+    """Run ``config``'s party's steps for ``wave`` (default: the config's), resuming after the last verified step."""
+    wave = wave or config.wave
+    if wave is None:
+        raise ConfigError(f"no wave given: pass --wave (e.g. 2026-S1) or set wave in {config.path}")
+    check_wave(wave)
+    say = progress or (lambda message: None)
+    run = Run(config, wave)
+    steps = STEPS[config.party]
+    audit = AuditLog(config.audit_log, config.party)
+    resume_at = next((i + 1 for i in reversed(range(len(steps))) if _done(run, steps[i])), 0)
+    outcomes = [StepOutcome(step.name, "skipped", run.details(step.name) or {}) for step in steps[:resume_at]]
+    if resume_at == len(steps):
+        say(f"[{config.party} {wave}] all {len(steps)} steps done earlier; nothing to do")
+    elif resume_at:
+        say(f"[{config.party} {wave}] {resume_at} step(s) done earlier; resuming at {steps[resume_at].name}")
+    for step in steps[resume_at:]:
+        prefix = f"[{config.party} {wave}] {step.title}"
+        started = time.monotonic()
+        try:
+            details = step.run(run)
+        except NotYetAvailable as exc:
+            say(f"{prefix}: waiting — {exc}")
+            outcomes.append(StepOutcome(step.name, "waiting", {}))
+            return WaveResult(config.party, wave, "waiting", tuple(outcomes))
+        except Exception as exc:
+            audit.record("step-failed", step=step.name, wave=wave, error=type(exc).__name__)
+            raise
+        _write_json(run.marker(step.name), {"step": step.name, "wave": wave, "done_at": _now(), "details": details})
+        audit.record("step-done", step=step.name, wave=wave, **details)
+        say(f"{prefix}: done in {time.monotonic() - started:.1f} s")
+        outcomes.append(StepOutcome(step.name, "done", details))
+    return WaveResult(config.party, wave, "complete", tuple(outcomes))
+
+
+def _done(run: Run, step: Step) -> bool:
+    details = run.details(step.name)
+    return details is not None and step.verify(run, details)
+
+
+# -- agencies -------------------------------------------------------------------------------------------------------
+
+
+def _load_kbi(run: Run) -> Details:
+    details: Details = {}
+    for table in load_extract("kbi", run.extract, run.restricted):
+        stem = table.table.split(".")[1]
+        details[f"{stem}_rows"] = table.rijen
+        details[f"{stem}_sha256"] = table.sha256
+    return details
+
+
+def _build_request(run: Run) -> Details:
+    result = run_dbt(
+        ["build", "--quiet", "--selector", "agentschap", "--vars", run.dbt_vars],
+        target="agentschap",
+        env=run.agencies_env(),
+        work_dir=run.dbt_dir("build-request"),
+    )
+    return {**dbt_summary(result), "rows": _count(run.restricted, "main.aanvraag")}
+
+
+def _export_request(run: Run) -> Details:
+    target = run.outgoing("aanvraag", ".csv")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    export = exporteer_aanvraag(run.restricted, target)
+    return {"file": target.name, "rows": export.aantal_rijen, "sha256": _sha256(target)}
+
+
+def _send(leg: str, kind: str, suffix: str) -> Callable[[Run], Details]:
+    def send(run: Run) -> Details:
+        plaintext = run.outgoing(kind, suffix)
+        result = run_leg(leg, run.config, run.wave, progress=False)
+        # On the server, sealed: the clear copy here has served its purpose (for the request: it holds INSZ).
+        plaintext.unlink(missing_ok=True)
+        return {"file": plaintext.name, "sent": result.done}
+
+    return send
+
+
+def _receive(leg: str) -> Callable[[Run], Details]:
+    def receive(run: Run) -> Details:
+        result = run_leg(leg, run.config, run.wave, progress=False)
+        return {"file": result.file.name if result.file else None, "received": result.done}
+
+    return receive
+
+
+def _leg_done(kind: str, direction: Literal["verzonden", "ontvangen"]) -> Callable[[Run, Details], bool]:
+    return lambda run, details: run.leg_marker(kind, direction).is_file()
+
+
+def _load_enrichment(run: Run) -> Details:
+    # The KBI extract is loaded again: the restricted database may have been removed since the request was sent.
+    details = _load_kbi(run)
+    loaded = load_exchange_parquet(
+        run.incoming("verrijking", ".parquet"), run.restricted, "uitwisseling.verrijking", columns=VERRIJKING_SCHEMA
+    )
+    return {**details, "verrijking_rows": loaded.rijen, "verrijking_sha256": loaded.sha256}
+
+
+def _build_dataset(run: Run) -> Details:
+    env, plugins = run.agencies_env(), [run.pseudonym_plugin()]
+    summaries = [
+        dbt_summary(
+            run_dbt(
+                ["build", "--quiet", *selection, "--vars", run.dbt_vars],
+                target="agentschap",
+                env=env,
+                work_dir=run.dbt_dir(f"build-dataset/{part}"),
+                plugins=plugins,
+            )
+        )
+        for part, selection in (
+            ("pseudonimisering", ["--selector", "agentschap_pseudonimisering"]),
+            ("marts", ["--selector", "agentschap_marts"]),
+        )
+    ]
+    total = {key: sum(int(s[key] or 0) for s in summaries) for key in summaries[0]}
+    return {**total, "rows": _wave_rows(run.monitoring, DATASET_TABLE, run.wave)}
+
+
+def _export_dataset(run: Run) -> Details:
+    target = run.outgoing("gepseudonimiseerd", ".parquet")
+    rows = exporteer_dataset(run.monitoring, run.wave, target)
+    return {"file": target.name, "rows": rows, "sha256": _sha256(target)}
+
+
+def _marts_manifest(run: Run) -> Path:
+    return run.dbt_dir("build-dataset/marts") / "target" / "manifest.json"
+
+
+def _publish_bi(run: Run) -> Details:
+    marts = marts_from_manifest(_marts_manifest(run))
+    publish(run.monitoring, run.bi_file, marts)
+    return {
+        "file": run.bi_file.name,
+        "marts": len(marts),
+        "suppressed_cells": suppressed_cells(run.bi_file, run.wave),
+        "sha256": _sha256(run.bi_file),
+    }
+
+
+def _docs(run: Run) -> Details:
+    work = run.dbt_dir("docs")
+    run_dbt(
+        ["docs", "generate", "--quiet", "--static", "--vars", run.dbt_vars],
+        target="agentschap",
+        env=run.agencies_env(),
+        work_dir=work,
+        plugins=[run.pseudonym_plugin()],
+    )
+    target = run.docs_folder / "index.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+    try:
+        shutil.copyfile(work / "target" / STATIC_DOCS_PAGE, partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return {"file": target.name, "sha256": _sha256(target)}
+
+
+def _restricted_leftovers(run: Run) -> list[Path]:
+    db = run.restricted
+    return [
+        path for path in (db, db.with_name(db.name + ".wal"), run.incoming("verrijking", ".parquet")) if path.exists()
+    ]
+
+
+def _delete_restricted(run: Run) -> Details:
+    removed = _restricted_leftovers(run)
+    for path in removed:
+        path.unlink()
+    return {"removed_files": len(removed)}
+
+
+def agencies_scan_paths(config: PartyConfig) -> list[Path]:
+    """Everything the agencies keep after a wave, apart from their own source extract and keys."""
+    candidates = [config.monitoring_db, config.bi_file, config.docs_folder, config.outgoing, config.incoming]
+    return [p for p in (*candidates, config.work, config.audit_log.parent) if p is not None and p.exists()]
+
+
+def project_fixture_numbers(project_dir: Path = REPO) -> frozenset[str]:
+    """INSZ-shaped numbers in the dbt project's own files: the made-up fixtures of its unit tests, public in the
+    repository, which dbt copies into manifest.json, compiled SQL, its log and the docs site."""
+    folders = [project_dir / name for name in ("models", "macros", "seeds", "tests/dbt")]
+    return frozenset(
+        n for path in leakscan.iter_files(f for f in folders if f.is_dir()) for n in leakscan.numbers_in(path)
+    )
+
+
+def _insz_scan(run: Run) -> Details:
+    paths = agencies_scan_paths(run.config)
+    files = sum(1 for _ in leakscan.iter_files(paths))
+    findings = leakscan.scan(paths, allowed=project_fixture_numbers())
+    if findings:
+        raise StepFailed(
+            "INSZ numbers in clear after the wave: "
+            + "; ".join(map(str, findings[:10]))
+            + ". Remove them (they must not outlive the run) and run the wave again."
+        )
+    return {"files_scanned": files, "findings": 0}
+
+
+def _recorded_file(run: Run, path: Path, details: Details) -> bool:
+    return path.is_file() and _sha256(path) == details.get("sha256")
+
+
+AGENCIES: tuple[Step, ...] = (
+    Step(
+        "load-kbi",
+        "load the KBI extract into the restricted database",
+        _load_kbi,
+        lambda run, d: _count(run.restricted, "bron_kbi.personen") == d.get("personen_rows"),
+    ),
+    Step(
+        "build-request",
+        "dbt build: staging and the request (aanvraag)",
+        _build_request,
+        lambda run, d: _count(run.restricted, "main.aanvraag") == d.get("rows"),
+    ),
+    Step(
+        "export-request",
+        "export the request file",
+        _export_request,
+        lambda run, d: _recorded_file(run, run.outgoing("aanvraag", ".csv"), d),
+    ),
+    Step(
+        "send-request",
+        "seal and send the request to VDAB",
+        _send("send-request", "aanvraag", ".csv"),
+        _leg_done("aanvraag", "verzonden"),
+    ),
+    Step(
+        "receive-enrichment",
+        "receive and open VDAB's enrichment",
+        _receive("receive-enrichment"),
+        _leg_done("verrijking", "ontvangen"),
+    ),
+    Step(
+        "load-enrichment",
+        "load the KBI extract and the enrichment into the restricted database",
+        _load_enrichment,
+        lambda run, d: _count(run.restricted, "uitwisseling.verrijking") == d.get("verrijking_rows"),
+    ),
+    Step(
+        "build-dataset",
+        "dbt build: profile, pseudonymisation, history and marts",
+        _build_dataset,
+        lambda run, d: (
+            _wave_rows(run.monitoring, DATASET_TABLE, run.wave) == d.get("rows") and _marts_manifest(run).is_file()
+        ),
+    ),
+    Step(
+        "export-dataset",
+        "export the pseudonymised dataset",
+        _export_dataset,
+        lambda run, d: _recorded_file(run, run.outgoing("gepseudonimiseerd", ".parquet"), d),
+    ),
+    Step(
+        "share-dataset",
+        "seal and share the pseudonymised dataset with VDAB",
+        _send("share-dataset", "gepseudonimiseerd", ".parquet"),
+        _leg_done("gepseudonimiseerd", "verzonden"),
+    ),
+    Step(
+        "publish-bi",
+        "publish the BI file (marts only)",
+        _publish_bi,
+        lambda run, d: _recorded_file(run, run.bi_file, d),
+    ),
+    Step(
+        "docs",
+        "generate the data dictionary (docs site)",
+        _docs,
+        lambda run, d: _recorded_file(run, run.docs_folder / "index.html", d),
+    ),
+    Step(
+        "delete-restricted",
+        "delete the restricted database and the opened enrichment",
+        _delete_restricted,
+        lambda run, d: not _restricted_leftovers(run),
+    ),
+    Step(
+        "insz-scan", "scan everything kept for INSZ numbers in clear", _insz_scan, lambda run, d: d.get("findings") == 0
+    ),
+)
+
+
+# -- VDAB -----------------------------------------------------------------------------------------------------------
+
+
+def _extract_hashes(run: Run) -> dict[str, str]:
+    return {stem: _sha256(run.extract / f"{stem}.parquet") for stem in VDAB_PARQUET_COLUMNS}
+
+
+def _loaded_hashes(db: Path) -> dict[str, str | None]:
+    """Per VDAB table the sha-256 of the file it was loaded from (the lineage column), ``None`` when absent."""
+    found: dict[str, str | None] = dict.fromkeys(VDAB_PARQUET_COLUMNS)
+    if not db.is_file():
+        return found
+    with duckdb.connect(str(db), read_only=True) as con:
+        for stem in VDAB_PARQUET_COLUMNS:
+            try:
+                rows = con.execute(f"select distinct _bestand_sha256 from bron_vdab.{stem}").fetchall()
+            except duckdb.CatalogException:
+                continue
+            found[stem] = str(rows[0][0]) if len(rows) == 1 else None
+    return found
+
+
+def _load_vdab(run: Run) -> Details:
+    wanted = _extract_hashes(run)
+    db = run.vdab_db
+    if _loaded_hashes(db) == wanted:
+        return {"reloaded": False, "personen_sha256": wanted["personen"]}
+    db.parent.mkdir(parents=True, exist_ok=True)
+    details: Details = {"reloaded": True}
+    for table in load_extract("vdab", run.extract, db):
+        stem = table.table.split(".")[1]
+        details[f"{stem}_rows"] = table.rijen
+        details[f"{stem}_sha256"] = table.sha256
+    return details
+
+
+def _load_request(run: Run) -> Details:
+    loaded = load_exchange_csv(run.incoming("aanvraag", ".csv"), run.vdab_db, "uitwisseling.aanvraag")
+    return {"rows": loaded.rijen, "sha256": loaded.sha256}
+
+
+def _vdab_manifest(run: Run) -> Path:
+    return run.dbt_dir("build-enrichment") / "target" / "manifest.json"
+
+
+def _build_enrichment(run: Run) -> Details:
+    result = run_dbt(
+        ["build", "--quiet", "--selector", "vdab_verrijking", "--vars", run.dbt_vars],
+        target="vdab",
+        env={"PIJLER3_VDAB_DB": str(run.vdab_db)},
+        work_dir=run.dbt_dir("build-enrichment"),
+    )
+    return {**dbt_summary(result), "rows": _count(run.vdab_db, "main.verrijking")}
+
+
+def _export_enrichment(run: Run) -> Details:
+    target = run.outgoing("verrijking", ".parquet")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    export = exporteer_verrijking(run.vdab_db, target)
+    return {"file": target.name, "rows": export.aantal_rijen, "sha256": _sha256(target)}
+
+
+def _clean_up(run: Run) -> Details:
+    report = ruim_aanvraag_op(run.vdab_db, _vdab_manifest(run))
+    run.incoming("aanvraag", ".csv").unlink(missing_ok=True)
+    return {
+        "dropped_relations": len(report.verwijderd),
+        "checked_relations": len(report.nagekeken),
+        "requested_numbers_looked_for": report.aantal_aangevraagd,
+    }
+
+
+VDAB: tuple[Step, ...] = (
+    Step(
+        "load-vdab",
+        "load VDAB's extract (when it changed)",
+        _load_vdab,
+        lambda run, d: _loaded_hashes(run.vdab_db) == _extract_hashes(run),
+    ),
+    Step(
+        "receive-request",
+        "receive and open the agencies' request",
+        _receive("receive-request"),
+        _leg_done("aanvraag", "ontvangen"),
+    ),
+    Step(
+        "load-request",
+        "load the request into VDAB's working database",
+        _load_request,
+        lambda run, d: _count(run.vdab_db, "uitwisseling.aanvraag") == d.get("rows"),
+    ),
+    Step(
+        "build-enrichment",
+        "dbt build: link the request and build the enrichment (verrijking)",
+        _build_enrichment,
+        lambda run, d: _count(run.vdab_db, "main.verrijking") == d.get("rows") and _vdab_manifest(run).is_file(),
+    ),
+    Step(
+        "export-enrichment",
+        "export the enrichment file",
+        _export_enrichment,
+        lambda run, d: _recorded_file(run, run.outgoing("verrijking", ".parquet"), d),
+    ),
+    Step(
+        "send-enrichment",
+        "seal and send the enrichment to the agencies",
+        _send("send-enrichment", "verrijking", ".parquet"),
+        _leg_done("verrijking", "verzonden"),
+    ),
+    Step(
+        "clean-up",
+        "remove the request and everything linked to it",
+        _clean_up,
+        lambda run, d: (
+            not run.incoming("aanvraag", ".csv").exists() and _count(run.vdab_db, "uitwisseling.aanvraag") is None
+        ),
+    ),
+    Step(
+        "receive-dataset",
+        "receive the pseudonymised dataset",
+        _receive("receive-dataset"),
+        _leg_done("gepseudonimiseerd", "ontvangen"),
+    ),
+)
+
+STEPS: Mapping[str, tuple[Step, ...]] = {"agentschap": AGENCIES, "vdab": VDAB}
+
+
+# -- helpers --------------------------------------------------------------------------------------------------------
+
+
+def dbt_summary(result: Any) -> Details:
+    """How many nodes dbt ran and how they ended (tests: pass / warn; models: success)."""
+    statuses = [str(r.status) for r in getattr(result.result, "results", [])]
+    return {
+        "dbt_nodes": len(statuses),
+        "dbt_passed": sum(s in {"pass", "success"} for s in statuses),
+        "dbt_warnings": sum(s == "warn" for s in statuses),
+    }
+
+
+def suppressed_cells(bi_file: Path, wave: str) -> int:
+    """Cells of ``wave`` that disclosure control suppressed in the BI file (columns ``*_onderdrukt``)."""
+    total = 0
+    with duckdb.connect(str(bi_file), read_only=True) as con:
+        columns = con.execute(
+            "select table_name, column_name from duckdb_columns() where column_name like '%\\_onderdrukt' escape '\\'"
+            " and table_name in (select table_name from duckdb_columns() where column_name = 'golf')"
+        ).fetchall()
+        for table, column in columns:
+            row = con.execute(f'select count(*) from "{table}" where golf = ? and "{column}"', [wave]).fetchone()
+            total += int(row[0]) if row else 0
+    return total
+
+
+def _count(db: Path, relation: str) -> int | None:
+    """Rows in ``relation`` of ``db``; ``None`` when the database or the relation does not exist."""
+    if not db.is_file():
+        return None
+    with duckdb.connect(str(db), read_only=True) as con:
+        try:
+            row = con.execute(f"select count(*) from {relation}").fetchone()
+        except duckdb.CatalogException:
+            return None
+    return int(row[0]) if row else None
+
+
+def _wave_rows(db: Path, table: str, wave: str) -> int | None:
+    if not db.is_file():
+        return None
+    with duckdb.connect(str(db), read_only=True) as con:
+        try:
+            row = con.execute(f"select count(*) from {table} where golf = ?", [wave]).fetchone()
+        except duckdb.CatalogException:
+            return None
+    return int(row[0]) if row else None
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(temp, path)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

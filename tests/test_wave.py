@@ -1,0 +1,105 @@
+"""``run_wave`` / ``pijler3 run-wave``: the demo on real OpenSSH with an interruption in the middle of a wave and a
+resume, the reference dates, the INSZ scan and the configuration it needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import require_tool
+from demo_helpers import Demo
+from pijler3 import wave as wave_module
+from pijler3.audit import read_audit_log
+from pijler3.cli import cli
+from pijler3.config import load_config
+from pijler3.demo import WAVES, exchange, run_demo
+from pijler3.errors import ConfigError, Pijler3Error
+from pijler3.leakscan import scan
+from pijler3.wave import peildatum, run_wave
+
+pytest_plugins = ["demo_fixtures"]
+
+
+def test_reference_dates() -> None:
+    assert peildatum("2025-S2") == dt.date(2025, 12, 31)
+    assert peildatum("2026-S1") == dt.date(2026, 6, 30)
+    with pytest.raises(Pijler3Error):
+        peildatum("2026-S3")
+
+
+@pytest.mark.slow
+def test_interrupted_wave_on_openssh_resumes_where_it_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_tool("sshd", "/usr/sbin/sshd")
+    out = tmp_path / "demo"
+    real_export = wave_module.exporteer_dataset
+
+    def failing_export(monitoring: Path, golf: str, target: Path) -> int:
+        if golf == WAVES[0]:
+            raise Pijler3Error("simulated crash while exporting the dataset")
+        return real_export(monitoring, golf, target)
+
+    monkeypatch.setattr(wave_module, "exporteer_dataset", failing_export)
+    with pytest.raises(Pijler3Error, match="simulated crash"):
+        run_demo(out, persons=150, seed=3, sftp="openssh", waves=WAVES[:1])
+    monkeypatch.setattr(wave_module, "exporteer_dataset", real_export)
+
+    progress: list[str] = []
+    result = run_demo(out, persons=150, seed=3, sftp="openssh", waves=WAVES[:1], progress=progress.append)
+
+    assert result.resumed and [w.wave for w in result.waves] == [WAVES[0]]
+    assert "resuming the interrupted demo" in progress[0]
+    events = list(read_audit_log(out / "audit" / "agentschap.jsonl"))
+    done = [(e["wave"], e["step"]) for e in events if e["event"] == "step-done"]
+    # Every step ran exactly once: the resume started at the failed step, not at the beginning.
+    assert len(done) == len(set(done)) == len(wave_module.AGENCIES)
+    failed = [(e["wave"], e["step"]) for e in events if e["event"] == "step-failed"]
+    assert failed == [(WAVES[0], "export-dataset")]
+    assert f"[agentschap {WAVES[0]}] 7 step(s) done earlier; resuming at export-dataset" in progress
+    assert not (out / "agentschap" / "restricted.duckdb").exists()
+
+
+@pytest.mark.slow
+def test_cli_run_wave_on_a_finished_demo_has_nothing_to_do(demo_copy: Path) -> None:
+    with exchange(demo_copy):
+        result = CliRunner().invoke(
+            cli, ["run-wave", "--config", str(demo_copy / "vdab" / "vdab.toml"), "--wave", WAVES[0]]
+        )
+    assert result.exit_code == 0, result.output
+    assert f"[vdab {WAVES[0]}] all 8 steps done earlier; nothing to do" in result.output
+    assert result.output.strip().endswith(f"vdab {WAVES[0]}: complete")
+
+
+@pytest.mark.slow
+def test_a_wave_without_the_answer_waits_with_exit_code_75(demo_copy: Path) -> None:
+    with exchange(demo_copy):
+        result = CliRunner().invoke(
+            cli, ["run-wave", "--config", str(demo_copy / "agentschap" / "agentschap.toml"), "--wave", "2026-S2"]
+        )
+    assert result.exit_code == 75, result.output
+    assert "waiting at receive-enrichment" in result.output
+
+
+def test_run_wave_names_the_missing_configuration_key(demo: Demo, tmp_path: Path) -> None:
+    text = (demo.out / "vdab" / "vdab.toml").read_text()
+    config = tmp_path / "vdab" / "vdab.toml"
+    config.parent.mkdir()
+    config.write_text(text.replace('vdab = "vdab.duckdb"\n', ""))
+    for link in ("keys", "sources", "audit"):
+        (tmp_path / link).symlink_to(demo.out / link)
+    with pytest.raises(ConfigError, match=r"databases\.vdab is not set"):
+        run_wave(load_config(config), "2026-S2")
+
+
+def test_insz_scan_finds_numbers_in_files_and_tables_but_not_in_hashes(tmp_path: Path) -> None:
+    import duckdb
+
+    (tmp_path / "clean.txt").write_text("sha 85073003328aa 0x85073003328 " + "ab" * 32)
+    (tmp_path / "note.txt").write_text("see 85.07.30-033.28 here")
+    with duckdb.connect(str(tmp_path / "x.duckdb")) as con:
+        con.execute("create table t as select 'id 17073003384;' as v union all select 'nothing'")
+    findings = {(f.path.name, f.where, f.count) for f in scan([tmp_path])}
+    assert findings == {("note.txt", "", 1), ("x.duckdb", "main.t.v", 1)}
+    assert scan([tmp_path], allowed=frozenset({"85.07.30-033.28", "17073003384"})) == []
