@@ -162,7 +162,10 @@ def run_direct(con: duckdb.DuckDBPyConnection, statements: Sequence[Statement]) 
     seconds = {}
     for statement in statements:
         started = time.perf_counter()
-        con.execute(statement.sql).fetchall()
+        try:
+            con.execute(statement.sql).fetchall()
+        except duckdb.Error as exc:
+            raise RuntimeError(f"direct SQL of {statement.kind} {statement.name} failed: {exc}") from exc
         seconds[f"{statement.kind} {statement.name}"] = time.perf_counter() - started
     return seconds
 

@@ -44,18 +44,18 @@ from _common import (
     run_direct,
     seeds,
 )
-from pijler3.demo import exchange
-from pijler3.wave import STEPS, Run
 
 from pijler3 import envelope, synth
 from pijler3 import keys as party_keys
 from pijler3.config import PartyConfig
 from pijler3.dbt_plugin import UDF_NAME
+from pijler3.demo import exchange
 from pijler3.duck import memory_limit
 from pijler3.keys import PARTIES
 from pijler3.pseudonym import load_key, pseudoniem
 from pijler3.sftp import inbox, outbox
 from pijler3.sftp.keys import generate_ed25519
+from pijler3.wave import STEPS, Run
 
 # newcomers, VDAB persons (actions: about 10 per person); "smoke" checks that the bench itself works
 SCALES = {"realistic": (60_000, 2_000_000), "stress": (600_000, 10_000_000), "smoke": (2_000, 20_000)}

@@ -82,6 +82,11 @@ class Run:
         return self.config.work / self.wave / "dbt" / step
 
     @property
+    def dbt_parse_cache(self) -> Path:
+        """dbt's parse, shared by this party's dbt steps of the wave (same target and variables)."""
+        return self.config.work / self.wave / "dbt" / "partial_parse.msgpack"
+
+    @property
     def dbt_vars(self) -> str:
         return json.dumps(
             {"golf": self.wave, "peildatum": peildatum(self.wave).isoformat(), "sdc_drempel": self.config.threshold}
@@ -236,6 +241,7 @@ def _build_request(run: Run) -> Details:
         target="agentschap",
         env=run.agencies_env(),
         work_dir=run.dbt_dir("build-request"),
+        parse_cache=run.dbt_parse_cache,
     )
     return {**dbt_summary(result), "rows": _count(run.restricted, "main.aanvraag")}
 
@@ -288,6 +294,7 @@ def _build_dataset(run: Run) -> Details:
                 target="agentschap",
                 env=env,
                 work_dir=run.dbt_dir(f"build-dataset/{part}"),
+                parse_cache=run.dbt_parse_cache,
                 plugins=plugins,
             )
         )
@@ -328,6 +335,7 @@ def _docs(run: Run) -> Details:
         target="agentschap",
         env=run.agencies_env(),
         work_dir=work,
+        parse_cache=run.dbt_parse_cache,
         plugins=[run.pseudonym_plugin()],
     )
     target = run.docs_folder / "index.html"
@@ -519,6 +527,7 @@ def _build_enrichment(run: Run) -> Details:
         target="vdab",
         env={"PIJLER3_VDAB_DB": str(run.vdab_db)},
         work_dir=run.dbt_dir("build-enrichment"),
+        parse_cache=run.dbt_parse_cache,
     )
     return {**dbt_summary(result), "rows": _count(run.vdab_db, "main.verrijking")}
 
