@@ -191,7 +191,12 @@ def dbt_step(step: Any, run_: Run, scratch: Path) -> Figure:
     config = run_.config
     files = databases(config)
     agencies = config.party == "agentschap"
+    scratch.mkdir(parents=True, exist_ok=True)
     before = copy_databases(files, scratch / "direct", empty=False) if agencies else files
+    # the run on empty tables starts from the parse cache as this step found it (none for a party's first dbt step)
+    parse_cache = scratch / "parse-cache-before"
+    if run_.dbt_parse_cache.is_file():
+        shutil.copyfile(run_.dbt_parse_cache, parse_cache)
     with Stopwatch() as own:
         step.run(run_)
     temp = None if agencies else Path(str(files[0][0]) + ".tmp")
@@ -223,9 +228,9 @@ def dbt_step(step: Any, run_: Run, scratch: Path) -> Figure:
     else:
         replacements |= {"vdab_db": empty[0][0]}
     empty_run = Run(dataclasses.replace(config, **replacements), run_.wave)
-    # the step started from the party's parse cache of this wave; so does its run on empty tables
-    empty_run.dbt_parse_cache.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(run_.dbt_parse_cache, empty_run.dbt_parse_cache)
+    if parse_cache.is_file():
+        empty_run.dbt_parse_cache.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(parse_cache, empty_run.dbt_parse_cache)
     with Stopwatch() as fixed:
         step.run(empty_run)
     shutil.rmtree(scratch, ignore_errors=True)
