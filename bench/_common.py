@@ -37,12 +37,14 @@ def cpu_seconds() -> float:
 
 class PeakRss:
     """Peak resident memory of this process and all its descendants together (dbt runs in-process; sshd, ``age``,
-    ``sftp`` and hashing helpers are children), sampled every ``interval`` seconds. ``mb`` also takes the kernel's
-    own maxima (this process's, plus the largest waited-for child's), so a short spike between samples still counts
-    as far as the kernel recorded it."""
+    ``sftp`` and the hashing helper are children), sampled every ``interval`` seconds, and this process's own
+    high-water mark from the kernel (``VmHWM``), which catches a spike between samples. ``stage_mb()`` gives the peak
+    since the previous call and starts a new stage (``/proc/self/clear_refs`` resets the kernel's mark); ``mb`` is the
+    peak of the whole run."""
 
     def __init__(self, interval: float = 0.05) -> None:
         self._interval = interval
+        self._stage = 0
         self._peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -56,10 +58,11 @@ class PeakRss:
                     total += process.memory_info().rss
                 except psutil.NoSuchProcess:
                     continue
-            self._peak = max(self._peak, total)
+            self._stage = max(self._stage, total)
             self._stop.wait(self._interval)
 
     def __enter__(self) -> PeakRss:
+        _reset_high_water_mark()
         self._thread.start()
         return self
 
@@ -67,12 +70,27 @@ class PeakRss:
         self._stop.set()
         self._thread.join()
 
+    def stage_mb(self) -> float:
+        peak = max(self._stage, _high_water_mark())
+        self._stage = 0
+        _reset_high_water_mark()
+        self._peak = max(self._peak, peak)
+        return peak / 2**20
+
     @property
     def mb(self) -> float:
-        kernel = (
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        )
-        return max(self._peak / 2**20, kernel / 1024)
+        return max(self._peak, self._stage, _high_water_mark()) / 2**20
+
+
+def _high_water_mark() -> int:
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _reset_high_water_mark() -> None:
+    Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
 
 
 class Stopwatch:

@@ -104,6 +104,7 @@ class Figure:
     anchor_seconds: float | None = None
     fixed_seconds: float | None = None
     megabytes: float | None = None
+    peak_rss_mb: float | None = None
 
     def json(self) -> dict[str, float | None]:
         out: dict[str, float | None] = {
@@ -115,6 +116,8 @@ class Figure:
             out["fixed_seconds"] = round(self.fixed_seconds, 3)
         if self.megabytes is not None:
             out["megabytes"] = round(self.megabytes, 1)
+        if self.peak_rss_mb is not None:
+            out["peak_rss_mb"] = round(self.peak_rss_mb)
         return out
 
 
@@ -256,7 +259,7 @@ def main() -> None:
         with PeakRss() as peak:
             with Stopwatch() as watch:
                 generated = synth.generate(root / "sources", persons, SEED, vdab_persons=vdab_persons)
-            figures["generation"] = Figure(watch.seconds)
+            figures["generation"] = Figure(watch.seconds, peak_rss_mb=peak.stage_mb())
             print(f"generated {generated.rijen['vdab/acties.parquet']:,} actions in {watch.seconds:.1f} s", flush=True)
             make_keys(root)
             with exchange(root, "openssh") as configs:
@@ -264,8 +267,10 @@ def main() -> None:
                     config = configs[party]
                     run_ = Run(config, WAVE)
                     for step in STEPS[party][first:last]:
-                        figures[step.name] = measure(step, run_, configs, root / "anker", age)
-                        print(f"{step.name:20} {figures[step.name].seconds:7.2f} s", flush=True)
+                        figure = measure(step, run_, configs, root / "anker", age)
+                        figure.peak_rss_mb = peak.stage_mb()
+                        figures[step.name] = figure
+                        print(f"{step.name:20} {figure.seconds:7.2f} s {figure.peak_rss_mb:8,.0f} MB", flush=True)
             peak_mb = peak.mb
     finally:
         if not args.keep:
@@ -343,13 +348,14 @@ def report(scale: str, figures: dict[str, Figure], peak_mb: float, load: tuple[f
             stages[f"{name}/{'upload' if name in SEND_LEGS else 'download'}"] = transfer
     end_to_end = sum(f.seconds for name, f in figures.items() if name != "generation")
     print(f"\n{scale} wave, load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores, shared)")
-    print(f"{'stage':34}{'seconds':>9}{'anchor':>9}{'ratio':>7}{'dbt fixed':>10}  group")
+    print(f"{'stage':34}{'seconds':>9}{'anchor':>9}{'ratio':>7}{'dbt fixed':>10}{'peak MB':>9}  group")
     for name, figure in stages.items():
         anchor = "" if figure.anchor_seconds is None else f"{figure.anchor_seconds:9.2f}"
         ratio = "" if figure.anchor_seconds is None else f"{figure.seconds / figure.anchor_seconds:7.2f}"
         fixed = "" if figure.fixed_seconds is None else f"{figure.fixed_seconds:10.2f}"
         group = GROUPS.get(name.split("/")[0], "")
-        print(f"{name:34}{figure.seconds:9.2f}{anchor:>9}{ratio:>7}{fixed:>10}  {group}")
+        peak = "" if figure.peak_rss_mb is None else f"{figure.peak_rss_mb:9,.0f}"
+        print(f"{name:34}{figure.seconds:9.2f}{anchor:>9}{ratio:>7}{fixed:>10}{peak:>9}  {group}")
     for step, nodes in NODES.items():
         print(
             f"{step}: slowest nodes, dbt execution_time vs direct (seconds); nodes {len(nodes)},"
