@@ -105,6 +105,7 @@ class Figure:
     fixed_seconds: float | None = None
     megabytes: float | None = None
     peak_rss_mb: float | None = None
+    cpu_seconds: float | None = None
 
     def json(self) -> dict[str, float | None]:
         out: dict[str, float | None] = {
@@ -118,6 +119,8 @@ class Figure:
             out["megabytes"] = round(self.megabytes, 1)
         if self.peak_rss_mb is not None:
             out["peak_rss_mb"] = round(self.peak_rss_mb)
+        if self.cpu_seconds is not None:
+            out["cpu_seconds"] = round(self.cpu_seconds, 3)
         return out
 
 
@@ -237,7 +240,7 @@ def dbt_step(step: Any, run_: Run, scratch: Path) -> Figure:
     with Stopwatch() as fixed:
         step.run(empty_run)
     shutil.rmtree(scratch, ignore_errors=True)
-    return Figure(own.seconds, direct, fixed.seconds)
+    return Figure(own.seconds, direct, fixed.seconds, cpu_seconds=own.cpu)
 
 
 def main() -> None:
@@ -259,7 +262,7 @@ def main() -> None:
         with PeakRss() as peak:
             with Stopwatch() as watch:
                 generated = synth.generate(root / "sources", persons, SEED, vdab_persons=vdab_persons)
-            figures["generation"] = Figure(watch.seconds, peak_rss_mb=peak.stage_mb())
+            figures["generation"] = Figure(watch.seconds, peak_rss_mb=peak.stage_mb(), cpu_seconds=watch.cpu)
             print(f"generated {generated.rijen['vdab/acties.parquet']:,} actions in {watch.seconds:.1f} s", flush=True)
             make_keys(root)
             with exchange(root, "openssh") as configs:
@@ -306,7 +309,7 @@ def measure(step: Any, run_: Run, configs: dict[str, PartyConfig], scratch: Path
         return leg(step, run_, "open_envelope", decrypt.seconds, get.seconds, ciphertext.stat().st_size, scratch)
     with Stopwatch() as watch:
         step.run(run_)
-    return Figure(watch.seconds)
+    return Figure(watch.seconds, cpu_seconds=watch.cpu)
 
 
 def leg(
@@ -322,7 +325,7 @@ def leg(
         Figure(crypto_seconds, crypto_anchor, megabytes=size / 1e6),
         Figure(watch.seconds - crypto_seconds, transfer_anchor, megabytes=size / 1e6),
     )
-    return Figure(watch.seconds, crypto_anchor + transfer_anchor, megabytes=size / 1e6)
+    return Figure(watch.seconds, crypto_anchor + transfer_anchor, megabytes=size / 1e6, cpu_seconds=watch.cpu)
 
 
 LEG_PARTS: dict[str, tuple[Figure, Figure]] = {}
@@ -347,6 +350,7 @@ def report(scale: str, figures: dict[str, Figure], peak_mb: float, load: tuple[f
             stages[f"{name}/{'seal' if name in SEND_LEGS else 'open'}"] = crypto
             stages[f"{name}/{'upload' if name in SEND_LEGS else 'download'}"] = transfer
     end_to_end = sum(f.seconds for name, f in figures.items() if name != "generation")
+    end_to_end_cpu = sum(f.cpu_seconds or 0.0 for name, f in figures.items() if name != "generation")
     print(f"\n{scale} wave, load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores, shared)")
     print(f"{'stage':34}{'seconds':>9}{'anchor':>9}{'ratio':>7}{'dbt fixed':>10}{'peak MB':>9}  group")
     for name, figure in stages.items():
@@ -363,7 +367,10 @@ def report(scale: str, figures: dict[str, Figure], peak_mb: float, load: tuple[f
         )
         for name, own, direct in sorted(nodes, key=lambda n: -n[1])[:8]:
             print(f"  {name[:70]:70}{own:7.2f}{'' if direct is None else f'{direct:7.2f}'}")
-    print(f"end to end (every step but generation): {end_to_end:.1f} s; peak RSS incl. children {peak_mb:,.0f} MB")
+    print(
+        f"end to end (every step but generation): {end_to_end:.1f} s, {end_to_end_cpu:.1f} CPU-s on 2 cores;"
+        f" peak RSS incl. children {peak_mb:,.0f} MB"
+    )
     print(f"DuckDB memory_limit {memory_limit()}, threads 2; load average at end {os.getloadavg()[0]:.2f}")
     print(
         json.dumps(
@@ -371,6 +378,7 @@ def report(scale: str, figures: dict[str, Figure], peak_mb: float, load: tuple[f
                 "scale": scale,
                 "stages": {name: figure.json() for name, figure in stages.items()},
                 "end_to_end_seconds": round(end_to_end, 2),
+                "end_to_end_cpu_seconds": round(end_to_end_cpu, 2),
                 "peak_rss_mb": round(peak_mb),
                 "load_average": [round(x, 2) for x in load],
             }
