@@ -96,6 +96,11 @@ def waarheid(demo: Demo) -> Iterator[duckdb.DuckDBPyConnection]:
     con.execute(f"create view defecten as select * from read_parquet('{bronnen}/waarheid/defecten.parquet')")
     # the codebook, to name the truth's canonical labels by the codes the marts use
     con.execute(f"create view labels as select * from read_csv('{REPO}/seeds/kbi_labels.csv', all_varchar = true)")
+    onbekend = con.execute(
+        "select distinct personen.kbi_regio from personen left join labels on labels.kenmerk = 'kbi_regio'"
+        " and labels.label = lower(personen.kbi_regio) where labels.code is null"
+    ).fetchall()
+    assert onbekend == [], f"regions of the truth that seeds/kbi_labels.csv does not know: {onbekend}"
     # The defect log numbers Parquet rows from 1 in file order; the extract says whose row that is.
     con.execute(f"""
         create table vdab_defect as
