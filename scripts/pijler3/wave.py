@@ -203,6 +203,15 @@ def run_wave(config: PartyConfig, wave: str | None = None, *, progress: Progress
             say(f"{prefix}: waiting — {exc}")
             outcomes.append(StepOutcome(step.name, "waiting", {}))
             return WaveResult(config.party, wave, "waiting", tuple(outcomes))
+        except duckdb.IOException as exc:
+            # A lock held by another program (a SQL tool, a second run) or a full disk: DuckDB's message names the
+            # file and the process, and holds no data values.
+            audit.record("step-failed", step=step.name, wave=wave, error=type(exc).__name__)
+            raise StepFailed(
+                f"[{config.party} {wave}] {step.name}: {str(exc).splitlines()[0]}. If another program has the"
+                " database open, close the program (or wait for the other run); free disk space if it is full;"
+                " then run the command again"
+            ) from None
         except Exception as exc:
             audit.record("step-failed", step=step.name, wave=wave, error=type(exc).__name__)
             raise
