@@ -8,18 +8,23 @@ from pathlib import Path
 
 import pytest
 
+from pijler3 import keys
 from pijler3.config import load_config
+from pijler3.errors import ConfigError
+from pijler3.keys import KeyPermissionError
 from pijler3.loading import KBI_CSV_COLUMNS
+from pijler3.sftp.keys import generate_ed25519
 from pijler3.wave import StepFailed, run_wave
 
 
-def test_a_database_held_by_another_program_is_one_clear_error(tmp_path: Path) -> None:
-    """An analyst with the restricted database open in a SQL tool (or a second run) made DuckDB's IOException
-    escape as a traceback."""
+def agencies_setup(tmp_path: Path) -> Path:
+    """An agencies' config with real keys and an empty KBI extract; returns the config file."""
     extract = tmp_path / "kbi"
     extract.mkdir()
     for stem, columns in KBI_CSV_COLUMNS.items():
         (extract / f"{stem}.csv").write_text(";".join(columns) + "\n", encoding="utf-8")
+    keys.generate("agentschap", tmp_path / "keys")
+    generate_ed25519(tmp_path / "ssh", "agentschap@test")
     config = tmp_path / "agentschap.toml"
     config.write_text(
         'party = "agentschap"\n'
@@ -29,6 +34,13 @@ def test_a_database_held_by_another_program_is_one_clear_error(tmp_path: Path) -
         '[databases]\nrestricted = "restricted.duckdb"\nmonitoring = "monitoring.duckdb"\n',
         encoding="utf-8",
     )
+    return config
+
+
+def test_a_database_held_by_another_program_is_one_clear_error(tmp_path: Path) -> None:
+    """An analyst with the restricted database open in a SQL tool (or a second run) made DuckDB's IOException
+    escape as a traceback."""
+    config = agencies_setup(tmp_path)
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -49,3 +61,22 @@ def test_a_database_held_by_another_program_is_one_clear_error(tmp_path: Path) -
         holder.stdin.close()
         holder.wait(timeout=30)
     assert not (tmp_path / "werk" / "2026-S2" / "stappen" / "load-kbi.json").exists()
+
+
+@pytest.mark.parametrize("key", ["ssh", "keys/age.key", "keys/signing.pem", "keys/pseudonym.key"])
+def test_an_unsafe_private_key_is_refused_before_any_step(tmp_path: Path, key: str) -> None:
+    """A world-readable key used to be noticed only when its step came, after the request was already built."""
+    config = agencies_setup(tmp_path)
+    (tmp_path / key).chmod(0o644)
+    with pytest.raises(KeyPermissionError, match=rf"{key}: .* has mode 0644.*chmod 600"):
+        run_wave(load_config(config), "2026-S2")
+    assert not (tmp_path / "werk").exists()
+    assert not (tmp_path / "restricted.duckdb").exists()
+
+
+def test_a_missing_private_key_is_refused_before_any_step(tmp_path: Path) -> None:
+    config = agencies_setup(tmp_path)
+    (tmp_path / "keys" / "pseudonym.key").unlink()
+    with pytest.raises(ConfigError, match=r"pseudonym\.key: pseudonym key not found"):
+        run_wave(load_config(config), "2026-S2")
+    assert not (tmp_path / "werk").exists()
