@@ -185,4 +185,3 @@ def _clear_server(config: PartyConfig, remove: Sequence[str], dry_run: bool) -> 
                     if not dry_run:
                         sftp.remove(remote.path, wave=wave if WAVE_PATTERN.match(wave) else None)
     return removed
-
