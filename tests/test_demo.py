@@ -87,6 +87,22 @@ def test_layout_as_in_design(demo: Demo) -> None:
     assert json.loads((out / STATE_FILE).read_text())["completed"] is True
 
 
+def test_wave_outputs_are_private_and_the_public_artefacts_readable(demo: Demo) -> None:
+    """Databases, exchange files and dbt logs of a wave are for the party's account only (umask 077 in run_wave);
+    the BI file and the data dictionary are meant to be opened by the BI working group."""
+    out = demo.out
+    private = [out / "agentschap" / "monitoring.duckdb", out / "vdab" / "vdab.duckdb"]
+    # Sealed envelopes (ciphertext, manifest, signature) are made to travel and stay 0644, as seal writes them.
+    sealed = (".age", ".manifest.json", ".manifest.sig")
+    private += [p for p in (out / "agentschap" / "werk").rglob("*") if p.is_file() and not p.name.endswith(sealed)]
+    private += [p for p in (out / "vdab" / "in").glob("*.parquet")]
+    assert len(private) > 10
+    readable_by_others = [str(p.relative_to(out)) for p in private if p.stat().st_mode & 0o077]
+    assert readable_by_others == []
+    for public in (out / "bi" / "monitoring.duckdb", out / "docs" / "index.html"):
+        assert public.stat().st_mode & 0o777 == 0o644, public
+
+
 def test_bi_file_holds_only_marts_for_both_waves(demo: Demo) -> None:
     with duckdb.connect(str(demo.out / "bi" / "monitoring.duckdb"), read_only=True) as con:
         tables = {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()}

@@ -31,6 +31,14 @@ def test_aanvraag_is_sorted_csv_with_header_lf_and_no_bom(tmp_path: Path) -> Non
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test_exchange_files_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    """The exchange files hold INSZ numbers in clear until sealed: mode 0600 like the opened envelopes, whatever the
+    umask (the default 0022 left them readable by every account on the machine)."""
+    db = database(tmp_path / "a.duckdb", "create table aanvraag as select '85073003328' as insz")
+    export = exporteer_aanvraag(db, tmp_path / "aanvraag.csv")
+    assert export.pad.stat().st_mode & 0o777 == 0o600
+
+
 def test_extra_column_is_refused_and_the_previous_file_stays(tmp_path: Path) -> None:
     db = database(tmp_path / "a.duckdb", "create table aanvraag as select '85073003328' as insz, 'Marokko' as land")
     doel = tmp_path / "aanvraag.csv"

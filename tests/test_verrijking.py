@@ -303,6 +303,24 @@ def test_cleanup_drops_the_request_and_everything_linked_and_keeps_vdab_data(gol
     assert ruim_aanvraag_op(db, golf.manifest).verwijderd == ()
 
 
+def test_cleanup_leaves_no_requested_number_in_the_database_file(golf: Golf, tmp_path: Path) -> None:
+    """Dropped tables stay in DuckDB's free blocks: who the agencies asked about, including people VDAB does not
+    know, would stay readable in the file's bytes."""
+    db = tmp_path / "vdab.duckdb"
+    shutil.copy(golf.vdab_db, db)
+    niet_bij_vdab = [b"98472899765", b"12345678901"]
+    assert all(n in db.read_bytes() for n in niet_bij_vdab), "precondition: the built database holds them"
+
+    ruim_aanvraag_op(db, golf.manifest)
+
+    inhoud = db.read_bytes()
+    assert [n for n in niet_bij_vdab if n in inhoud] == []
+    assert not db.with_name(db.name + ".wal").exists()
+    assert {"bron_vdab.personen", "main.stg_vdab__personen"} <= relaties(db)
+    with duckdb.connect(str(db)) as con:
+        assert con.execute("select count(*) from main.stg_vdab__personen").fetchone() == (len(VDAB["personen"]),)
+
+
 def test_cleanup_refuses_when_a_copy_of_the_request_remains(golf: Golf, tmp_path: Path) -> None:
     db = tmp_path / "vdab.duckdb"
     shutil.copy(golf.vdab_db, db)

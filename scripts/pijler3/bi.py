@@ -89,6 +89,8 @@ def publish(monitoring_db: Path, target: Path, marts: list[Mart]) -> Path:
             con.close()
         with partial.open("rb") as handle:
             os.fsync(handle.fileno())
+        # Aggregated and suppressed, meant for the BI working group's tools: readable by everyone, whatever the umask.
+        partial.chmod(0o644)
         os.replace(partial, target)
         # The rename itself must survive a crash, or a reboot could bring back the previous file.
         directory = os.open(target.parent, os.O_RDONLY)

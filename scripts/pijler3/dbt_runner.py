@@ -127,6 +127,9 @@ def run_dbt(
             result = dbtRunner().invoke(cli_args)
         finally:
             _release_duckdb()
+    if isinstance(result.exception, KeyboardInterrupt):
+        # dbtRunner returns Ctrl-C as a result; re-raised, the CLI reports "aborted" (exit 130), not a failed build.
+        raise KeyboardInterrupt
     if not result.success:
         raise Pijler3Error(f"dbt {' '.join(args[:1])} failed for target {target}: {_failure(result)}")
     if parse_cache is not None:

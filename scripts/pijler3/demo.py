@@ -166,7 +166,7 @@ def _keys(out: Path, say: Callable[[str], None]) -> None:
             party_keys.generate(party, folder)
         if not (folder / "ssh_ed25519").is_file():
             generate_ed25519(folder / "ssh_ed25519", f"{party}@pijler3-demo")
-        # In real use each party hands over bundle.json and both compare fingerprints by phone (README, "Key management").
+        # In real use each party hands over bundle.json and both compare fingerprints by phone (README: key management).
         bundle = party_keys.load_bundle(folder / party_keys.BUNDLE_FILE)
         say(
             f"keys {party}: age {party_keys.group_fingerprint(bundle.age_recipients[0].fingerprint)}, "

@@ -51,12 +51,18 @@ def build_docs_site(
             f"dbt docs generate failed for {project_dir} ({result.exception or 'no ' + STATIC_PAGE + ' written'}); "
             f"see the dbt log in {project_dir / 'logs'}"
         )
-    docs = out_dir / "docs"
-    docs.mkdir(parents=True, exist_ok=True)
-    destination = docs / "index.html"
-    partial = docs / f".index.html.{os.getpid()}.part"
+    return publish_page(page, out_dir / "docs")
+
+
+def publish_page(page: Path, docs_dir: Path) -> Path:
+    """Copy a generated static docs page to ``docs_dir/index.html`` atomically, readable by everyone: the data
+    dictionary describes the data and holds none of it, and BI users open it from disk."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    destination = docs_dir / "index.html"
+    partial = docs_dir / f".index.html.{os.getpid()}.part"
     try:
         shutil.copyfile(page, partial)
+        partial.chmod(0o644)
         os.replace(partial, destination)
     finally:
         partial.unlink(missing_ok=True)

@@ -5,15 +5,17 @@
 * ``verrijking`` (VDAB -> agencies): Parquet. The file carries the contract's types (dates, booleans, integers), so the
   receiver needs no date or boolean parsing conventions and the loader reads it like VDAB's own extract.
 
-Both are sorted by INSZ, so the file does not reveal the order of either party's database. Each is written to a hidden
-temporary name next to the target, checked (schema, bytes, row count), and only then renamed onto the target: a
-failure leaves no file or the previous one, never a half-written one.
+Both are sorted by INSZ, so the file does not reveal the order of either party's database. Each is written into a
+hidden private folder (0700) next to the target, checked (schema, bytes, row count), made 0600 and only then renamed
+onto the target: a failure leaves no file or the previous one, never a half-written one, and no other account on the
+machine can read the INSZ numbers in it.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
+import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,7 +86,10 @@ def _exporteer(
         raise InputError(f"{database}: database not found; run dbt for this wave first")
     if not doel.parent.is_dir():
         raise InputError(f"{doel.parent}: output folder does not exist; create it or choose another path")
-    tijdelijk = doel.with_name(f".{doel.name}.{uuid.uuid4().hex}.tmp")
+    # The file holds INSZ numbers in clear: DuckDB writes it inside a folder only we may enter (mkdtemp: 0700), and
+    # it becomes 0600 before it gets its name; a file DuckDB creates follows the umask, usually readable by all.
+    werkmap = Path(tempfile.mkdtemp(prefix=f".{doel.name}.", dir=doel.parent))
+    tijdelijk = werkmap / doel.name
     try:
         # Not read_only: dbt-duckdb keeps its database open in this process, and DuckDB refuses a second connection
         # to the same file with a different configuration.
@@ -96,9 +101,10 @@ def _exporteer(
             assert rij is not None
             aantal = int(rij[0])
         controleer(tijdelijk, schema, aantal)
+        tijdelijk.chmod(0o600)
         os.replace(tijdelijk, doel)
     finally:
-        tijdelijk.unlink(missing_ok=True)
+        shutil.rmtree(werkmap, ignore_errors=True)
     return Export(doel, aantal)
 
 

@@ -3,7 +3,8 @@ no file or table outside the source extracts holds one).
 
 A candidate is 11 digits, or the formatted ``YY.MM.DD-NNN.CC``, not glued to other letters or digits (so the digit
 runs inside sha-256 hashes and pseudonyms do not count), that passes the INSZ checksum. DuckDB files and Parquet files
-are scanned by querying every text column of every table (the bytes on disk are compressed and would hide a number);
+are scanned by querying every text and integer column of every table (the bytes on disk are compressed and would hide
+a number; an integer column is read back with the leading zero an INSZ loses when cast to a number);
 views are skipped because they hold no data. Every other file is scanned as bytes. A finding names the file and the
 table and column, and counts the numbers — never shows one.
 """
@@ -28,6 +29,9 @@ _CHUNK = 1 << 20
 _OVERLAP = 32
 DUCKDB_SUFFIXES = (".duckdb", ".db")
 _TEXT_TYPES = ("VARCHAR", "JSON")
+# An INSZ cast to a number keeps its 11 digits but its leading zero; 32-bit INTEGER still holds the ones from 2000-2002.
+_INTEGER_TYPES = ("INTEGER", "UINTEGER", "BIGINT", "UBIGINT", "HUGEINT", "UHUGEINT")
+_INSZ_RANGE = (10**9, 10**11 - 1)
 
 
 @dataclass(frozen=True)
@@ -100,19 +104,38 @@ def _matches(con: duckdb.DuckDBPyConnection, relation: str, column: str, allowed
     return len(_valid(m.group(1) for (value,) in rows for m in _TEXT.finditer(str(value))) - allowed)
 
 
+def _integer_matches(con: duckdb.DuckDBPyConnection, relation: str, column: str, allowed: frozenset[str]) -> int:
+    quoted = '"' + column.replace('"', '""') + '"'
+    rows = con.execute(
+        f"select distinct lpad(cast({quoted} as varchar), 11, '0') from {relation} where {quoted} between ? and ?",
+        list(_INSZ_RANGE),
+    ).fetchall()
+    return len(_valid(value for (value,) in rows) - allowed)
+
+
+def _column_matches(
+    con: duckdb.DuckDBPyConnection, relation: str, column: str, kind: str, allowed: frozenset[str]
+) -> int:
+    if kind in _TEXT_TYPES:
+        return _matches(con, relation, column, allowed)
+    if kind in _INTEGER_TYPES:
+        return _integer_matches(con, relation, column, allowed)
+    return 0
+
+
 def _scan_duckdb(path: Path, exempt: set[str], allowed: frozenset[str]) -> list[Finding]:
     findings = []
     with duckdb.connect(str(path), read_only=True) as con:
         columns = con.execute(
-            "select c.schema_name, c.table_name, c.column_name from duckdb_columns() as c"
+            "select c.schema_name, c.table_name, c.column_name, c.data_type from duckdb_columns() as c"
             " inner join duckdb_tables() as t on c.table_oid = t.table_oid"
             " where c.database_name = current_database() and c.data_type in ?",
-            [list(_TEXT_TYPES)],
+            [[*_TEXT_TYPES, *_INTEGER_TYPES]],
         ).fetchall()
-        for schema, table, column in columns:
+        for schema, table, column, kind in columns:
             if schema in exempt:
                 continue
-            if count := _matches(con, f'"{schema}"."{table}"', column, allowed):
+            if count := _column_matches(con, f'"{schema}"."{table}"', column, str(kind), allowed):
                 findings.append(Finding(path, f"{schema}.{table}.{column}", count))
     return findings
 
@@ -123,6 +146,6 @@ def _scan_parquet(path: Path, allowed: frozenset[str]) -> list[Finding]:
     with duckdb.connect() as con:
         described = con.execute(f"describe select * from {relation}").fetchall()
         for name, kind, *_ in described:
-            if str(kind) in _TEXT_TYPES and (count := _matches(con, relation, str(name), allowed)):
+            if count := _column_matches(con, relation, str(name), str(kind), allowed):
                 findings.append(Finding(path, str(name), count))
     return findings

@@ -16,7 +16,6 @@ evidence that the exchange happened and was removed.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ import duckdb
 from pijler3.audit import AuditLog
 from pijler3.bi import marts_from_manifest, publish
 from pijler3.config import PartyConfig
+from pijler3.duckdb_file import rewrite
 from pijler3.envelope import WAVE_PATTERN
 from pijler3.errors import InputError, Pijler3Error
 from pijler3.gepseudonimiseerd import DATASET_TABLE
@@ -149,31 +149,8 @@ def _purge_monitoring(config: PartyConfig, remove: Sequence[str], dry_run: bool)
                 )
             con.execute("commit")
     if not dry_run:
-        _rewrite(monitoring)
+        rewrite(monitoring, after="the purge")
     return rows
-
-
-def _rewrite(database: Path) -> None:
-    """Copy the database into a new file and swap it in: deleted rows would otherwise linger in free blocks."""
-    fresh = database.with_name(f".{database.name}.{os.getpid()}.purge")
-    fresh.unlink(missing_ok=True)
-    try:
-        with duckdb.connect() as con:
-            con.execute(f"attach '{_sql(database)}' as bron (read_only)")
-            con.execute(f"attach '{_sql(fresh)}' as doel")
-            con.execute("copy from database bron to doel")
-            con.execute("detach doel")
-        with fresh.open("rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(fresh, database)
-        database.with_name(database.name + ".wal").unlink(missing_ok=True)
-    except duckdb.Error as exc:
-        raise Pijler3Error(
-            f"{database}: rewriting after the purge failed ({exc}); the purged rows are deleted"
-        ) from exc
-    finally:
-        fresh.unlink(missing_ok=True)
-        fresh.with_name(fresh.name + ".wal").unlink(missing_ok=True)
 
 
 def _republish(config: PartyConfig) -> None:
@@ -208,7 +185,3 @@ def _clear_server(config: PartyConfig, remove: Sequence[str], dry_run: bool) -> 
                     if not dry_run:
                         sftp.remove(remote.path, wave=wave if WAVE_PATTERN.match(wave) else None)
     return removed
-
-
-def _sql(path: Path) -> str:
-    return str(path).replace("'", "''")

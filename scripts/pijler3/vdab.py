@@ -9,6 +9,8 @@ the staging views over it stay.
 Then it verifies, and fails closed: no relation of the request's lineage may remain, and no other relation that is not
 VDAB's own data (its extract, and the dbt models that do not depend on the request) may hold one of the requested
 numbers in any text column. A copy someone made by hand or a dbt ``--store-failures`` table is found that way.
+Finally the database file is rewritten (``pijler3.duckdb_file``): dropped tables would otherwise stay readable in its
+free blocks, and with them who was asked about, including people VDAB does not know.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 import duckdb
 
+from pijler3.duckdb_file import rewrite
 from pijler3.errors import InputError, Pijler3Error
 
 AANVRAAG_BRON = "source.pijler3.uitwisseling.aanvraag"
@@ -91,6 +94,7 @@ def ruim_aanvraag_op(database: Path, manifest: Path) -> Opruimrapport:
             f"{database}: INSZ-linked data remains: {'; '.join(problemen)}. Drop these relations (they are copies of"
             " the request or built from it) and run the clean-up again; the request itself is kept until then."
         )
+    rewrite(database, after="removing the request")
     return Opruimrapport(
         verwijderd=tuple(f"{s}.{n}" for s, n in te_verwijderen),
         nagekeken=tuple(f"{s}.{n}" for s, n in nagekeken),

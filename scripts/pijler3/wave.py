@@ -28,9 +28,8 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -42,18 +41,18 @@ from pijler3.audit import AuditLog, Scalar
 from pijler3.bi import marts_from_manifest, publish
 from pijler3.config import PartyConfig
 from pijler3.dbt_runner import REPO, DbtPlugin, run_dbt
+from pijler3.docs_site import STATIC_PAGE, publish_page
 from pijler3.envelope import check_wave
 from pijler3.errors import ConfigError, Pijler3Error
 from pijler3.exchange_files import VERRIJKING_SCHEMA, exporteer_aanvraag, exporteer_verrijking
 from pijler3.gepseudonimiseerd import DATASET_TABLE, exporteer_dataset
-from pijler3.keys import PSEUDONYM_KEY_FILE
+from pijler3.keys import PSEUDONYM_KEY_FILE, check_private_file
 from pijler3.legs import NotYetAvailable, run_leg
 from pijler3.loading import VDAB_PARQUET_COLUMNS, load_exchange_csv, load_exchange_parquet, load_extract
 from pijler3.vdab import ruim_aanvraag_op
 
 Details = dict[str, Scalar]
 Progress = Callable[[str], None]
-STATIC_DOCS_PAGE = "static_index.html"
 # Unit tests check the models' logic on fixed fixtures, not the wave's data: every `dbt build` of the test suite runs
 # them, a production wave skips their fixed cost (dbt's advice for production builds; bench/README.md).
 SKIP_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
@@ -193,9 +192,35 @@ def run_wave(config: PartyConfig, wave: str | None = None, *, progress: Progress
         raise ConfigError(f"no wave given: pass --wave (e.g. 2026-S1) or set wave in {config.path}")
     check_wave(wave)
     say = progress or (lambda message: None)
+    _check_private_keys(config)
     run = Run(config, wave)
     steps = STEPS[config.party]
     audit = AuditLog(config.audit_log, config.party)
+    # Everything a wave writes (databases, exchange files, dbt logs) is for this party's account only; the two
+    # public artefacts, the BI file and the data dictionary, set their own mode.
+    previous_umask = os.umask(0o077)
+    try:
+        return _run_steps(config, wave, run, steps, audit, say)
+    finally:
+        os.umask(previous_umask)
+
+
+def _check_private_keys(config: PartyConfig) -> None:
+    """Refuse an unsafe or missing private key before any step runs, not halfway through a wave."""
+    private = [
+        (config.sftp.key, "SSH login key"),
+        (config.age_identity, "age identity"),
+        (config.signing_key, "signing key"),
+    ]
+    if config.party == "agentschap":
+        private.append((config.key_folder / PSEUDONYM_KEY_FILE, "pseudonym key"))
+    for path, what in private:
+        check_private_file(path, what)
+
+
+def _run_steps(
+    config: PartyConfig, wave: str, run: Run, steps: Sequence[Step], audit: AuditLog, say: Progress
+) -> WaveResult:
     resume_at = next((i + 1 for i in reversed(range(len(steps))) if _done(run, steps[i])), 0)
     outcomes = [StepOutcome(step.name, "skipped", run.details(step.name) or {}) for step in steps[:resume_at]]
     if resume_at == len(steps):
@@ -211,6 +236,15 @@ def run_wave(config: PartyConfig, wave: str | None = None, *, progress: Progress
             say(f"{prefix}: waiting — {exc}")
             outcomes.append(StepOutcome(step.name, "waiting", {}))
             return WaveResult(config.party, wave, "waiting", tuple(outcomes))
+        except duckdb.IOException as exc:
+            # A lock held by another program (a SQL tool, a second run) or a full disk: DuckDB's message names the
+            # file and the process, and holds no data values.
+            audit.record("step-failed", step=step.name, wave=wave, error=type(exc).__name__)
+            raise StepFailed(
+                f"[{config.party} {wave}] {step.name}: {str(exc).splitlines()[0]}. If another program has the"
+                " database open, close the program (or wait for the other run); free disk space if it is full;"
+                " then run the command again"
+            ) from None
         except Exception as exc:
             audit.record("step-failed", step=step.name, wave=wave, error=type(exc).__name__)
             raise
@@ -341,14 +375,7 @@ def _docs(run: Run) -> Details:
         parse_cache=run.dbt_parse_cache,
         plugins=[run.pseudonym_plugin()],
     )
-    target = run.docs_folder / "index.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
-    try:
-        shutil.copyfile(work / "target" / STATIC_DOCS_PAGE, partial)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+    target = publish_page(work / "target" / STATIC_PAGE, run.docs_folder)
     return {"file": target.name, "sha256": _sha256(target)}
 
 

@@ -1,6 +1,8 @@
 -- Outflow to work per registered INSZ: the first start of work on or after the first registration (work before it is
--- not outflow), and whether it fell within 6 and 12 months of that registration. A flag stays NULL while its window
--- has not closed on the reference date: "no work yet" is not "no work within 12 months".
+-- not outflow), and whether it fell within 6 and 12 months of that registration. Without work a flag stays NULL while
+-- its window has not closed on the reference date: "no work yet" is not "no work within 12 months". Work inside a
+-- window still open already makes it true, so a rate must take its denominator from the closed windows
+-- (mart_uitstroom_werk).
 {%- set peildatum = "cast('" ~ var('peildatum') ~ "' as date)" %}
 
 with

@@ -2,7 +2,9 @@
     Outflow to work within 6 and 12 months of the first VDAB registration (art. 3: "welke acties het meest bijdragen
     tot de uitstroom naar werk"), by profile and by the actions received (dimensie `actie_<type>`, waarde ja/nee).
     Grain: one row per golf x dimensie x waarde. The denominators are the registered newcomers whose 6 (12) months
-    had passed on the peildatum; the others cannot have a known outcome yet.
+    had passed on the peildatum; the others cannot have a known outcome yet. VDAB's flag is already true for someone
+    who found work inside a window that is still open, so the window is checked here too: counting those early
+    successes but not the others of their cohort would inflate the rate.
 -#}
 {%- set dimensies = mart_profiel_dimensies('personen') -%}
 {%- for actietype in vdab_actietypen() -%}
@@ -12,7 +14,12 @@
 with
 
 personen as (
-    select dataset.*
+    select
+        dataset.*,
+        {{ dbt.dateadd('month', 6, 'dataset.eerste_inschrijving') }} <= dataset.peildatum
+            as termijn_6_maanden_verstreken,
+        {{ dbt.dateadd('month', 12, 'dataset.eerste_inschrijving') }} <= dataset.peildatum
+            as termijn_12_maanden_verstreken
     from {{ ref('gepseudonimiseerde_dataset') }} as dataset
     where dataset.eerste_inschrijving is not null
 ),
@@ -26,22 +33,26 @@ telling as (
         per_dimensie.golf,
         per_dimensie.dimensie,
         per_dimensie.waarde,
+        count(*) filter (where per_dimensie.termijn_6_maanden_verstreken) as aantal_ingeschreven_6_maanden_verstreken,
         count(*) filter (
-            where per_dimensie.uitstroom_naar_werk_binnen_6_maanden is not null
-        ) as aantal_ingeschreven_6_maanden_verstreken,
-        count(*) filter (where per_dimensie.uitstroom_naar_werk_binnen_6_maanden) as aantal_werk_binnen_6_maanden,
+            where per_dimensie.termijn_6_maanden_verstreken and per_dimensie.uitstroom_naar_werk_binnen_6_maanden
+        ) as aantal_werk_binnen_6_maanden,
+        count(*) filter (where per_dimensie.termijn_12_maanden_verstreken) as aantal_ingeschreven_12_maanden_verstreken,
         count(*) filter (
-            where per_dimensie.uitstroom_naar_werk_binnen_12_maanden is not null
-        ) as aantal_ingeschreven_12_maanden_verstreken,
-        count(*) filter (where per_dimensie.uitstroom_naar_werk_binnen_12_maanden) as aantal_werk_binnen_12_maanden,
+            where per_dimensie.termijn_12_maanden_verstreken and per_dimensie.uitstroom_naar_werk_binnen_12_maanden
+        ) as aantal_werk_binnen_12_maanden,
         round(
-            100.0 * count(*) filter (where per_dimensie.uitstroom_naar_werk_binnen_6_maanden)
-            / nullif(count(*) filter (where per_dimensie.uitstroom_naar_werk_binnen_6_maanden is not null), 0),
+            100.0 * count(*) filter (
+                where per_dimensie.termijn_6_maanden_verstreken and per_dimensie.uitstroom_naar_werk_binnen_6_maanden
+            )
+            / nullif(count(*) filter (where per_dimensie.termijn_6_maanden_verstreken), 0),
             1
         ) as percentage_werk_binnen_6_maanden,
         round(
-            100.0 * count(*) filter (where per_dimensie.uitstroom_naar_werk_binnen_12_maanden)
-            / nullif(count(*) filter (where per_dimensie.uitstroom_naar_werk_binnen_12_maanden is not null), 0),
+            100.0 * count(*) filter (
+                where per_dimensie.termijn_12_maanden_verstreken and per_dimensie.uitstroom_naar_werk_binnen_12_maanden
+            )
+            / nullif(count(*) filter (where per_dimensie.termijn_12_maanden_verstreken), 0),
             1
         ) as percentage_werk_binnen_12_maanden
     from per_dimensie

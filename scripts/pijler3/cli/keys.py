@@ -20,7 +20,7 @@ def _print_bundle(bundle: keys.Bundle) -> None:
         click.echo(f"  signing key ({label}): {keys.group_fingerprint(signing_key.fingerprint)}")
 
 
-@click.group()
+@click.group(short_help="Key management per party: encryption, signing and pseudonym keys.")
 def command() -> None:
     """Key management per party (protocol art. 6): age encryption keys, Ed25519 signing keys, public bundle."""
 
