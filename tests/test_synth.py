@@ -134,6 +134,7 @@ def test_kbi_is_geschreven_zoals_de_kbi_exporteert(uit: Path) -> None:
 
 def test_zelfde_seed_geeft_dezelfde_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(vdab, "ACTIES_PER_DEEL", 5_000)
+
     def sha(out: Path) -> dict[str, str]:
         return {
             str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest() for p in out.rglob("*") if p.is_file()
