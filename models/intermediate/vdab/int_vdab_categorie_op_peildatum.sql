@@ -1,25 +1,9 @@
--- The job-seeker category valid on the reference date. geldig_tot is read as the last valid day (inclusive); when two
--- periods both cover the date (a change on exactly that day written with an exclusive end, or two client records),
--- the period that started last wins, then the lowest code, so the answer is deterministic.
-{%- set peildatum = "cast('" ~ var('peildatum') ~ "' as date)" %}
-
+-- The job-seeker category valid on the reference date, by the period rule of macro periode_op_peildatum (inclusive
+-- end; the period that started last wins, then the lowest code).
 with
 
 geldig_op_peildatum as (
-    select
-        koppeling.insz,
-        categorie.categorie_code,
-        row_number() over (
-            partition by koppeling.insz
-            order by categorie.geldig_van desc, categorie.categorie_code asc
-        ) as volgorde
-    from {{ ref('int_vdab_klanten_gekoppeld') }} as koppeling
-    inner join {{ ref('stg_vdab__categorie_historiek') }} as categorie
-        on koppeling.klant_id = categorie.klant_id
-    where
-        categorie.categorie_code is not null
-        and categorie.geldig_van <= {{ peildatum }}
-        and (categorie.geldig_tot is null or categorie.geldig_tot >= {{ peildatum }})
+    {{ periode_op_peildatum(ref('stg_vdab__categorie_historiek'), 'categorie_code') }}
 ),
 
 codelijst as (
