@@ -90,3 +90,57 @@
     {#- KBI date fields (art. 3): invalid when staging lists the field in `datum_fouten`, empty when NULL otherwise. -#}
     {{ return(['datum_toeleiding_vdab', 'datum_doelgroep', 'datum_aanmelding', 'datum_inburgeringscontract']) }}
 {% endmacro %}
+
+
+{% macro mart_tellingen() %}
+    {#- Per mart protected by the cell key method: the model with its true counts (models/tellingen), the columns that
+        identify a cell, the counts to perturb and the statistics over a cell with the count behind them. The one
+        list that cell_key_perturbation and the measured information loss (ckm_informatieverlies) both read. -#}
+    {{ return({
+        'mart_inschrijving_vdab': {
+            'telling': 'telling_inschrijving_vdab',
+            'sleutel': ['golf', 'dimensie', 'waarde'],
+            'aantallen': ['aantal_nieuwkomers', 'aantal_ingeschreven', 'aantal_ingeschreven_binnen_60_dagen'],
+            'statistieken': {'mediaan_dagen_tot_inschrijving': 'aantal_ingeschreven'},
+        },
+        'mart_evenredig_bereik': {
+            'telling': 'telling_evenredig_bereik',
+            'sleutel': ['golf', 'dimensie', 'waarde'],
+            'aantallen': ['aantal_nieuwkomers', 'aantal_bereikt'],
+        },
+        'mart_dienstverlening_vdab': {
+            'telling': 'telling_dienstverlening_vdab',
+            'sleutel': ['golf', 'dimensie', 'waarde', 'kenmerk', 'kenmerk_waarde'],
+            'aantallen': ['aantal_personen'],
+        },
+        'mart_uitstroom_werk': {
+            'telling': 'telling_uitstroom_werk',
+            'sleutel': ['golf', 'dimensie', 'waarde'],
+            'aantallen': [
+                'aantal_ingeschreven_6_maanden_verstreken', 'aantal_werk_binnen_6_maanden',
+                'aantal_ingeschreven_12_maanden_verstreken', 'aantal_werk_binnen_12_maanden',
+            ],
+        },
+        'mart_overgangen': {
+            'telling': 'telling_overgangen',
+            'sleutel': ['golf', 'toestand_vorige', 'toestand_huidig'],
+            'aantallen': ['aantal_personen'],
+        },
+    }) }}
+{% endmacro %}
+
+
+{% macro mart_kerncijfers() %}
+    {#- The headline indicators (mart_evolutie_kerncijfers): each is the `totaal` row of a mart, a numerator and a
+        denominator count of it. Also read by ckm_informatieverlies to compare them with the true percentages. -#}
+    {{ return([
+        {'indicator': 'bereikt door VDAB', 'mart': 'mart_evenredig_bereik',
+            'teller': 'aantal_bereikt', 'noemer': 'aantal_nieuwkomers'},
+        {'indicator': 'ingeschreven binnen 60 dagen na het inburgeringscontract', 'mart': 'mart_inschrijving_vdab',
+            'teller': 'aantal_ingeschreven_binnen_60_dagen', 'noemer': 'aantal_nieuwkomers'},
+        {'indicator': 'uitstroom naar werk binnen 6 maanden', 'mart': 'mart_uitstroom_werk',
+            'teller': 'aantal_werk_binnen_6_maanden', 'noemer': 'aantal_ingeschreven_6_maanden_verstreken'},
+        {'indicator': 'uitstroom naar werk binnen 12 maanden', 'mart': 'mart_uitstroom_werk',
+            'teller': 'aantal_werk_binnen_12_maanden', 'noemer': 'aantal_ingeschreven_12_maanden_verstreken'},
+    ]) }}
+{% endmacro %}

@@ -27,3 +27,22 @@
         ~ "; see macros/pseudoniem.sql for what an implementation must guarantee (key outside SQL)"
     ) }}
 {% endmacro %}
+
+
+{#-
+    recordsleutel(pseudoniem_expr): the secret record key (0 … 255) of the cell key method, HMAC-SHA-256 of the
+    pseudonym under the same secret with its own context (pijler3.pseudonym.recordsleutel), read through the plugin
+    UDF pijler3_recordsleutel like the pseudonym. Only the model `recordsleutels` calls it; the marts read the stored
+    keys, so they build without the pseudonym key.
+-#}
+{% macro recordsleutel(pseudoniem_expr) %}
+    {{ return(adapter.dispatch('recordsleutel', 'pijler3')(pseudoniem_expr)) }}
+{% endmacro %}
+
+{% macro duckdb__recordsleutel(pseudoniem_expr) %}pijler3_recordsleutel({{ pseudoniem_expr }}){% endmacro %}
+
+{% macro default__recordsleutel(pseudoniem_expr) %}
+    {{ exceptions.raise_compiler_error(
+        "recordsleutel(): no record key function for adapter " ~ adapter.type() ~ "; see macros/pseudoniem.sql"
+    ) }}
+{% endmacro %}

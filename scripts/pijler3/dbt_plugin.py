@@ -1,4 +1,5 @@
-"""dbt-duckdb plugin that registers ``pijler3_pseudoniem(insz VARCHAR) -> VARCHAR`` on every connection.
+"""dbt-duckdb plugin that registers ``pijler3_pseudoniem(insz VARCHAR) -> VARCHAR`` and
+``pijler3_recordsleutel(pseudoniem VARCHAR) -> INTEGER`` (the cell key method's record key) on every connection.
 
 The profile names only the key *path* (``config: {key_file: ...}``): ``dbt debug`` prints plugin config, and
 anything rendered into SQL lands in ``target/``, ``manifest.json`` and the docs site. The plugin reads the secret itself
@@ -16,9 +17,10 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
 from pijler3.errors import ConfigError
-from pijler3.pseudonym import load_key, pseudoniem
+from pijler3.pseudonym import load_key, pseudoniem, recordsleutel
 
 UDF_NAME = "pijler3_pseudoniem"
+RECORDSLEUTEL_UDF_NAME = "pijler3_recordsleutel"
 
 
 class Plugin(BasePlugin):
@@ -29,9 +31,14 @@ class Plugin(BasePlugin):
                 "dbt plugin pijler3.dbt_plugin needs `config: {key_file: PATH}` in profiles.yml "
                 "(the path of the agencies' pseudonym.key, never the key itself)"
             )
-        self._pseudonymise = partial(pseudoniem, load_key(Path(key_file)))
+        key = load_key(Path(key_file))
+        self._pseudonymise = partial(pseudoniem, key)
+        self._recordsleutel = partial(recordsleutel, key)
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         # NULL in gives NULL out without calling Python (null_handling default); no side effects lets DuckDB treat
         # equal inputs as equal outputs, which is what a pseudonym is.
         conn.create_function(UDF_NAME, self._pseudonymise, ["VARCHAR"], "VARCHAR", side_effects=False)
+        conn.create_function(
+            RECORDSLEUTEL_UDF_NAME, self._recordsleutel, ["VARCHAR"], "INTEGER", side_effects=False
+        )

@@ -1,7 +1,8 @@
 {#-
     Data quality per wave and per field (art. 7: "er zijn ook lege waarden"; errors are reported to the other party,
     not silently dropped): empty and invalid values in the KBI extract, duplicate and invalid INSZ numbers, newcomers
-    VDAB could not link, and empty VDAB attributes. Counts only, no INSZ. Staging keeps every raw row and names its
+    VDAB could not link, and empty VDAB attributes. Counts only, no INSZ; rounded to 5 and small counts withheld
+    (macro afgerond_aantal: these count extract rows, not a breakdown of people). Staging keeps every raw row and names its
     problems (insz_ongeldig_reden, datum_fouten, onbekende_labels); this mart counts them.
     Grain: one row per golf x bron x veld. Incremental per golf: the staging tables hold only the current wave, and
     earlier waves' quality figures must stay.
@@ -97,33 +98,16 @@ telling as (
         '{{ var("golf") }}' as golf,
         velden.*
     from velden
-),
+)
 
-{{ disclosure_control(
-    'telling',
-    sleutel=['golf', 'bron', 'veld'],
-    groeperingen=[],
-    aantallen=['aantal_rijen', 'aantal_leeg', 'aantal_ongeldig', 'aantal_dubbel', 'aantal_niet_gekoppeld'],
-    deel_van={
-        'aantal_leeg': 'aantal_rijen',
-        'aantal_ongeldig': 'aantal_rijen',
-        'aantal_dubbel': 'aantal_rijen',
-        'aantal_niet_gekoppeld': 'aantal_rijen',
-    },
-) }}
-
+-- Counts of extract rows, not a breakdown of people: the simpler rule of afgerond_aantal (see _macros.yml).
 select
-    cast(sdc_resultaat.golf as varchar) as golf,
-    cast(sdc_resultaat.bron as varchar) as bron,
-    cast(sdc_resultaat.veld as varchar) as veld,
-    cast(sdc_resultaat.aantal_rijen as bigint) as aantal_rijen,
-    sdc_resultaat.aantal_rijen_onderdrukt,
-    cast(sdc_resultaat.aantal_leeg as bigint) as aantal_leeg,
-    sdc_resultaat.aantal_leeg_onderdrukt,
-    cast(sdc_resultaat.aantal_ongeldig as bigint) as aantal_ongeldig,
-    sdc_resultaat.aantal_ongeldig_onderdrukt,
-    cast(sdc_resultaat.aantal_dubbel as bigint) as aantal_dubbel,
-    sdc_resultaat.aantal_dubbel_onderdrukt,
-    cast(sdc_resultaat.aantal_niet_gekoppeld as bigint) as aantal_niet_gekoppeld,
-    sdc_resultaat.aantal_niet_gekoppeld_onderdrukt
-from sdc_resultaat
+    cast(telling.golf as varchar) as golf,
+    cast(telling.bron as varchar) as bron,
+    cast(telling.veld as varchar) as veld,
+    {{ afgerond_aantal('telling', 'aantal_rijen') }},
+    {{ afgerond_aantal('telling', 'aantal_leeg') }},
+    {{ afgerond_aantal('telling', 'aantal_ongeldig') }},
+    {{ afgerond_aantal('telling', 'aantal_dubbel') }},
+    {{ afgerond_aantal('telling', 'aantal_niet_gekoppeld') }}
+from telling

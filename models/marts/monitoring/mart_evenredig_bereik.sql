@@ -2,78 +2,44 @@
     Proportional reach (art. 2: nationality is processed only "om na te gaan of alle nieuwkomers evenredig
     terechtkomen bij VDAB"): per oudste nationaliteit its share among the wave's newcomers against its share among
     the newcomers VDAB reached. Nationality is never crossed with anything else.
-    Grain: one row per golf x dimensie x waarde, dimensie `totaal` or `oudste_nationaliteit`.
+    Grain: one row per golf x dimensie x waarde, dimensie `totaal` or `oudste_nationaliteit`. Counts perturbed by the
+    cell key method; shares and the index are computed from the perturbed counts.
 -#}
 with
 
-personen as (
+{{ cell_key_perturbation('mart_evenredig_bereik') }},
+
+-- Shares and the index from the perturbed counts only, against the perturbed wave totals.
+totaal as (
     select
-        dataset.golf,
-        dataset.oudste_nationaliteit,
-        coalesce(dataset.eerste_inschrijving is not null, false) as bereikt
-    from {{ ref('gepseudonimiseerde_dataset') }} as dataset
-),
-
-per_dimensie as (
-    {{ mart_per_dimensie('personen', {'oudste_nationaliteit': 'personen.oudste_nationaliteit'}) }}
-),
-
-per_waarde as (
-    select
-        per_dimensie.golf,
-        per_dimensie.dimensie,
-        per_dimensie.waarde,
-        count(*) as aantal_nieuwkomers,
-        count(*) filter (where per_dimensie.bereikt) as aantal_bereikt
-    from per_dimensie
-    group by per_dimensie.golf, per_dimensie.dimensie, per_dimensie.waarde
-),
-
-telling as (
-    select
-        per_waarde.golf,
-        per_waarde.dimensie,
-        per_waarde.waarde,
-        per_waarde.aantal_nieuwkomers,
-        per_waarde.aantal_bereikt,
-        round(100.0 * per_waarde.aantal_bereikt / per_waarde.aantal_nieuwkomers, 1) as percentage_bereikt,
-        round(100.0 * per_waarde.aantal_nieuwkomers / totaal.aantal_nieuwkomers, 1) as aandeel_nieuwkomers,
-        round(100.0 * per_waarde.aantal_bereikt / nullif(totaal.aantal_bereikt, 0), 1) as aandeel_bereikt,
-        -- 1 = reached in proportion; below 1 the group is under-represented at VDAB.
-        round(
-            (1.0 * per_waarde.aantal_bereikt / nullif(totaal.aantal_bereikt, 0))
-            / (1.0 * per_waarde.aantal_nieuwkomers / totaal.aantal_nieuwkomers),
-            2
-        ) as evenredigheidsindex
-    from per_waarde
-    inner join per_waarde as totaal
-        on per_waarde.golf = totaal.golf and totaal.dimensie = 'totaal'
-),
-
-{{ disclosure_control(
-    'telling',
-    sleutel=['golf', 'dimensie', 'waarde'],
-    groeperingen=[{'per': ['golf', 'dimensie'], 'marge': {'dimensie': "'totaal'", 'waarde': "'totaal'"}}],
-    aantallen=['aantal_nieuwkomers', 'aantal_bereikt'],
-    deel_van={'aantal_bereikt': 'aantal_nieuwkomers'},
-    afgeleid={
-        'percentage_bereikt': ['aantal_bereikt', 'aantal_nieuwkomers'],
-        'aandeel_nieuwkomers': ['aantal_nieuwkomers'],
-        'aandeel_bereikt': ['aantal_bereikt'],
-        'evenredigheidsindex': ['aantal_bereikt', 'aantal_nieuwkomers'],
-    },
-) }}
+        ckm_resultaat.golf,
+        ckm_resultaat.aantal_nieuwkomers,
+        ckm_resultaat.aantal_bereikt
+    from ckm_resultaat
+    where ckm_resultaat.dimensie = 'totaal'
+)
 
 select
-    cast(sdc_resultaat.golf as varchar) as golf,
-    cast(sdc_resultaat.dimensie as varchar) as dimensie,
-    cast(sdc_resultaat.waarde as varchar) as waarde,
-    cast(sdc_resultaat.aantal_nieuwkomers as bigint) as aantal_nieuwkomers,
-    sdc_resultaat.aantal_nieuwkomers_onderdrukt,
-    cast(sdc_resultaat.aantal_bereikt as bigint) as aantal_bereikt,
-    sdc_resultaat.aantal_bereikt_onderdrukt,
-    cast(sdc_resultaat.percentage_bereikt as double) as percentage_bereikt,
-    cast(sdc_resultaat.aandeel_nieuwkomers as double) as aandeel_nieuwkomers,
-    cast(sdc_resultaat.aandeel_bereikt as double) as aandeel_bereikt,
-    cast(sdc_resultaat.evenredigheidsindex as double) as evenredigheidsindex
-from sdc_resultaat
+    cast(ckm_resultaat.golf as varchar) as golf,
+    cast(ckm_resultaat.dimensie as varchar) as dimensie,
+    cast(ckm_resultaat.waarde as varchar) as waarde,
+    cast(ckm_resultaat.aantal_nieuwkomers as bigint) as aantal_nieuwkomers,
+    ckm_resultaat.aantal_nieuwkomers_onderdrukt,
+    cast(ckm_resultaat.aantal_bereikt as bigint) as aantal_bereikt,
+    ckm_resultaat.aantal_bereikt_onderdrukt,
+    cast({{ ckm_percentage('ckm_resultaat.aantal_bereikt', 'ckm_resultaat.aantal_nieuwkomers') }} as double)
+        as percentage_bereikt,
+    cast({{ ckm_percentage('ckm_resultaat.aantal_nieuwkomers', 'totaal.aantal_nieuwkomers') }} as double)
+        as aandeel_nieuwkomers,
+    cast({{ ckm_percentage('ckm_resultaat.aantal_bereikt', 'totaal.aantal_bereikt') }} as double) as aandeel_bereikt,
+    -- 1 = reached in proportion; below 1 the group is under-represented at VDAB.
+    cast(
+        round(
+            (1.0 * ckm_resultaat.aantal_bereikt / nullif(totaal.aantal_bereikt, 0))
+            / nullif(1.0 * ckm_resultaat.aantal_nieuwkomers / nullif(totaal.aantal_nieuwkomers, 0), 0),
+            2
+        ) as double
+    ) as evenredigheidsindex
+from ckm_resultaat
+inner join totaal
+    on ckm_resultaat.golf = totaal.golf

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "purge": "purge",
     "audit": "audit",
     "publiceer-bi": "bi",
+    "ptable": "ptable",
 }
 
 
