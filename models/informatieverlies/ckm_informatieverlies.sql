@@ -58,6 +58,8 @@ per_mart as (
         coalesce(cellen.mart, 'alle marts') as mart,
         count(*) as aantal_cellen,
         count(cellen.aantal_gepubliceerd) as aantal_gepubliceerd,
+        count(*) filter (where cellen.aantal_waar > 0) as aantal_cellen_niet_nul,
+        count(cellen.aantal_gepubliceerd) filter (where cellen.aantal_waar > 0) as aantal_gepubliceerd_niet_nul,
         count(*) filter (where cellen.aantal_waar >= 10) as aantal_cellen_vanaf_10,
         count(*) filter (where cellen.aantal_waar >= 10 and cellen.aantal_gepubliceerd is null)
             as aantal_verborgen_vanaf_10,
@@ -76,6 +78,9 @@ select
     cast(per_mart.aantal_gepubliceerd as bigint) as aantal_gepubliceerd,
     cast(round(100.0 * per_mart.aantal_gepubliceerd / per_mart.aantal_cellen, 1) as double)
         as percentage_gepubliceerd,
+    cast(
+        round(100.0 * per_mart.aantal_gepubliceerd_niet_nul / nullif(per_mart.aantal_cellen_niet_nul, 0), 1) as double
+    ) as percentage_gepubliceerd_niet_nul,
     cast(per_mart.aantal_cellen_vanaf_10 as bigint) as aantal_cellen_vanaf_10,
     cast(per_mart.aantal_verborgen_vanaf_10 as bigint) as aantal_verborgen_vanaf_10,
     cast(round(per_mart.gemiddelde_absolute_afwijking, 3) as double) as gemiddelde_absolute_afwijking,
@@ -85,7 +90,7 @@ select
         case
             when per_mart.mart = 'alle marts'
                 then (
-                    select max(kerncijfers.verschil_procentpunt)
+                    select round(max(kerncijfers.verschil_procentpunt), 2)
                     from kerncijfers
                     where kerncijfers.golf = per_mart.golf
                 )

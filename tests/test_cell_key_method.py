@@ -1,0 +1,454 @@
+"""The cell key method on the shared demo: the record keys, ONS's implementation as oracle, and an attacker.
+
+* Record keys are the keyed function of a person's first pseudonym, stay the same across waves and never leave the
+  monitoring database (not in the BI file, not in the dataset VDAB receives).
+* ONS's ``cell-key-perturbation``, given the same microdata, record keys and p-table, reproduces every perturbed count
+  of four marts exactly.
+* An attacker who knows the method's public parameters writes down every relation between the published cells of a
+  wave that would hold without noise (parts = totals, the same population in other marts and rows, nested counts) and
+  bounds every cell under the threshold by linear programming (as tau-ARGUS's audit does): none is pinned down.
+
+Run as a script on any demo folder (``uv run python tests/test_cell_key_method.py demo``) it prints the figures.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pytest
+import yaml
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
+
+from conftest import REPO
+from demo_helpers import Demo
+from pijler3.demo import WAVES
+from pijler3.pseudonym import load_key, recordsleutel
+from pijler3.ptable import PTableParameters, ons_records
+
+pytest_plugins = ["demo_fixtures"]
+pytestmark = pytest.mark.slow
+
+VARS = yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]
+DREMPEL = int(VARS["sdc_drempel"])
+MAX_AFWIJKING = int(VARS["ckm_max_afwijking"])
+PROFIEL = (
+    "leeftijdscategorie", "geslacht", "scholingsniveau", "doelgroep", "kbi_regio", "plo_besluit",
+    "plo_reden_besluit", "ingeschat_taalleervermogen", "hoogst_behaald_niveau_nt2", "trajecttype",
+    "toeleiding_diplomagelijkschakeling", "resultaat_diplomagelijkschakeling", "heeft_ocmw_leefloon",
+    "verblijfsstatus",
+)  # fmt: skip
+ACTIES = ("orientatie", "context", "competentieversterking", "solliciteren")
+
+
+def _connect(demo_out: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(f"attach '{demo_out / 'agentschap' / 'monitoring.duckdb'}' as monitoring (read_only)")
+    con.execute(f"attach '{demo_out / 'bi' / 'monitoring.duckdb'}' as bi (read_only)")
+    return con
+
+
+@pytest.fixture(scope="module")
+def con(demo: Demo) -> Iterator[duckdb.DuckDBPyConnection]:
+    verbinding = _connect(demo.out)
+    yield verbinding
+    verbinding.close()
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[dict[str, Any]]:
+    result = con.execute(sql, list(params))
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+# ---- record keys ---------------------------------------------------------------------------------------------------
+
+
+def test_record_keys_are_the_keyed_function_of_the_first_pseudonym(demo: Demo, con: duckdb.DuckDBPyConnection) -> None:
+    sleutel = load_key(demo.out / "keys" / "agentschap" / "pseudonym.key")
+    eerste = {
+        r["nieuw_pseudoniem"]: r["oud_pseudoniem"]
+        for r in _rows(con, "select * from monitoring.pseudoniem_vervangingen")
+    }
+    rijen = _rows(con, "select * from monitoring.recordsleutels")
+    assert len(rijen) == len({r["pseudoniem"] for r in rijen}) > 300
+    for rij in rijen:
+        # the pseudonym itself or one it replaced (a replacement learned after the key was given changes nothing)
+        keten = [rij["pseudoniem"]]
+        while keten[-1] in eerste and eerste[keten[-1]] not in keten:
+            keten.append(eerste[keten[-1]])
+        assert rij["recordsleutel"] in {recordsleutel(sleutel, p) for p in keten}, rij
+    # roughly uniform on 0 … 255, and a key the other party cannot compute: another key gives other record keys
+    verwacht = 256 * (1 - (255 / 256) ** len(rijen))  # distinct values n uniform draws from 0 … 255 give
+    assert len({r["recordsleutel"] for r in rijen}) > 0.9 * verwacht
+    ander = bytes(32)
+    assert sum(recordsleutel(ander, r["pseudoniem"]) == r["recordsleutel"] for r in rijen) < len(rijen) / 50
+
+
+def test_record_keys_stay_the_same_across_waves_and_follow_a_replaced_number(con: duckdb.DuckDBPyConnection) -> None:
+    """One row per pseudonym, first given in the first wave it appears in; a person seen under a bis number and later
+    under the register number that replaced it keeps the bis number's key."""
+    in_beide = con.execute(
+        "select count(distinct pseudoniem) from monitoring.gepseudonimiseerde_dataset"
+        " group by pseudoniem having count(distinct golf) = 2"
+    ).fetchall()
+    assert len(in_beide) > 100
+    (verkeerde_golf,) = con.execute("""
+        select count(*) from monitoring.recordsleutels as sleutels
+        where sleutels.toegekend_in_golf != (
+            select min(dataset.golf) from monitoring.gepseudonimiseerde_dataset as dataset
+            where dataset.pseudoniem = sleutels.pseudoniem
+        )
+    """).fetchone() or (None,)
+    assert verkeerde_golf == 0
+    paren = _rows(
+        con,
+        """
+        select oud.recordsleutel as oud, nieuw.recordsleutel as nieuw
+        from monitoring.pseudoniem_vervangingen as vervanging
+        inner join monitoring.recordsleutels as oud on oud.pseudoniem = vervanging.oud_pseudoniem
+        inner join monitoring.recordsleutels as nieuw on nieuw.pseudoniem = vervanging.nieuw_pseudoniem
+        """,
+    )
+    assert paren, "the demo has no person seen under both numbers, so this proves nothing"
+    assert all(p["oud"] == p["nieuw"] for p in paren)
+
+
+def test_record_keys_and_true_counts_never_leave_the_monitoring_database(
+    demo: Demo, con: duckdb.DuckDBPyConnection
+) -> None:
+    bi_tabellen = {t for (t,) in con.execute("select table_name from duckdb_tables() where database_name = 'bi'").fetchall()}
+    assert bi_tabellen and all(t.startswith("mart_") for t in bi_tabellen), bi_tabellen
+    bi_kolommen = {c for (c,) in con.execute("select column_name from duckdb_columns() where database_name = 'bi'").fetchall()}
+    assert not {c for c in bi_kolommen if "sleutel" in c or c.endswith(("_waar", "_verstoord"))}
+    for bestand in (demo.out / "vdab").rglob("*.gepseudonimiseerd.parquet"):
+        kolommen = {c for (c,) in con.execute(f"select name from parquet_schema('{bestand}')").fetchall()}
+        assert "recordsleutel" not in kolommen and not any("sleutel" in k for k in kolommen), bestand
+
+
+# ---- ONS as oracle -------------------------------------------------------------------------------------------------
+
+
+def _microdata(con: duckdb.DuckDBPyConnection, golf: str) -> Any:
+    """One row per newcomer of the wave with the values the marts break down by (a missing value is `onbekend`, a
+    boolean ja/nee, as macro mart_waarde), their population flags and their record key."""
+    waarde = "coalesce(case when cast({k} as varchar) in ('true', 'false') then case when {k} then 'ja' else 'nee' end else cast({k} as varchar) end, 'onbekend')"  # noqa: E501
+    profiel = ", ".join(f"{waarde.format(k=f'dataset.{k}')} as {k}" for k in PROFIEL)
+    acties = ", ".join(
+        f"{waarde.format(k=f'coalesce(dataset.heeft_actie_{a}, false)')} as actie_{a}" for a in ACTIES
+    )
+    return con.execute(
+        f"""
+        select
+            dataset.golf,
+            sleutels.recordsleutel,
+            {profiel},
+            {acties},
+            nationaliteit.waarde as oudste_nationaliteit,
+            dataset.eerste_inschrijving is not null as bereikt,
+            coalesce(dataset.datum_inburgeringscontract + 60 <= dataset.peildatum, false) as na_60_dagen,
+            coalesce(dataset.eerste_inschrijving <= dataset.datum_inburgeringscontract + 60, false) as binnen_60,
+            coalesce(dataset.eerste_inschrijving + interval 6 month <= dataset.peildatum, false) as verstreken_6,
+            coalesce(dataset.eerste_inschrijving + interval 6 month <= dataset.peildatum
+                and dataset.uitstroom_naar_werk_binnen_6_maanden, false) as werk_6
+        from monitoring.gepseudonimiseerde_dataset as dataset
+        inner join monitoring.recordsleutels as sleutels using (pseudoniem)
+        cross join lateral (select coalesce(dataset.oudste_nationaliteit, 'onbekend') as waarde) as nationaliteit
+        where dataset.golf = ?
+        """,
+        [golf],
+    ).df()
+
+
+@dataclass(frozen=True)
+class OnsTelling:
+    mart: str
+    kolom: str
+    populatie: str | None  # the microdata flag that selects who is counted
+    dimensies: tuple[str, ...]
+
+
+ONS_TELLINGEN = (
+    OnsTelling("mart_evenredig_bereik", "aantal_nieuwkomers", None, ("oudste_nationaliteit",)),
+    OnsTelling("mart_evenredig_bereik", "aantal_bereikt", "bereikt", ("oudste_nationaliteit",)),
+    OnsTelling("mart_inschrijving_vdab", "aantal_nieuwkomers", "na_60_dagen", PROFIEL),
+    OnsTelling("mart_uitstroom_werk", "aantal_ingeschreven_6_maanden_verstreken", "verstreken_6", PROFIEL + tuple(f"actie_{a}" for a in ACTIES)),
+    OnsTelling("mart_uitstroom_werk", "aantal_werk_binnen_6_maanden", "werk_6", PROFIEL),
+)
+
+
+@pytest.mark.parametrize("golf", WAVES)
+def test_ons_cell_key_perturbation_reproduces_every_perturbed_count(con: duckdb.DuckDBPyConnection, golf: str) -> None:
+    import pandas as pd
+    from cell_key_perturbation.create_perturbed_table import create_perturbed_table
+
+    parameters = PTableParameters(DREMPEL, MAX_AFWIJKING)
+    ptable = pd.DataFrame(list(ons_records(parameters)), columns=["pcv", "ckey", "pvalue"])
+    micro = _microdata(con, golf)
+    vergeleken = 0
+    for telling in ONS_TELLINGEN:
+        data = micro if telling.populatie is None else micro[micro[telling.populatie]]
+        gepubliceerd = {
+            (r["dimensie"], r["waarde"]): r[telling.kolom]
+            for r in _rows(con, f"select * from bi.{telling.mart} where golf = ?", golf)
+        }
+        for dimensie in ("totaal", *telling.dimensies):
+            tab_vars = [] if dimensie == "totaal" else [dimensie]
+            ons = create_perturbed_table(
+                data=data.copy(), ptable=ptable, geog=["golf"], tab_vars=tab_vars, record_key="recordsleutel",
+                use_existing_ons_id=False, threshold=DREMPEL,
+            )  # fmt: skip
+            door_ons = {
+                ("totaal" if dimensie == "totaal" else dimensie, "totaal" if dimensie == "totaal" else str(r[dimensie])):
+                    (None if pd.isna(r["count"]) else int(r["count"]))
+                for _, r in ons.iterrows()
+            }  # fmt: skip
+            for sleutel, waarde in door_ons.items():
+                assert gepubliceerd[sleutel] == waarde, (telling, sleutel, gepubliceerd[sleutel], waarde)
+                vergeleken += 1
+            # a row of the mart ONS has no cell for: nobody of the population has that value, withheld like any 0
+            for sleutel in (k for k in gepubliceerd if k[0] == dimensie and k not in door_ons):
+                assert gepubliceerd[sleutel] is None, (telling, sleutel)
+    assert vergeleken > 150
+
+
+# ---- the attacker --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stelsel:
+    """Unknowns (true counts) with the bounds the published values give, and the relations that hold without noise."""
+
+    index: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    waar: list[int] = field(default_factory=list)
+    gepubliceerd: list[int | None] = field(default_factory=list)
+    gelijk: list[dict[int, int]] = field(default_factory=list)  # sum(coef * x) == 0
+    kleiner: list[tuple[int, int]] = field(default_factory=list)  # x[a] <= x[b]
+
+    def cel(self, sleutel: tuple[Any, ...], waar: int, gepubliceerd: int | None) -> int:
+        if sleutel not in self.index:
+            self.index[sleutel] = len(self.waar)
+            self.waar.append(waar)
+            self.gepubliceerd.append(gepubliceerd)
+        return self.index[sleutel]
+
+    def som(self, totaal: int, delen: list[int]) -> None:
+        if delen:
+            vergelijking: dict[int, int] = {totaal: -1}
+            for deel in delen:
+                vergelijking[deel] = vergelijking.get(deel, 0) + 1
+            self.gelijk.append(vergelijking)
+
+    def grenzen(self) -> list[tuple[float, float]]:
+        """What the attacker knows of each cell from its own published value: within the noise of it, or, withheld,
+        at most the threshold."""
+        return [
+            (0.0, float(DREMPEL)) if p is None else (max(0.0, p - MAX_AFWIJKING), float(p + MAX_AFWIJKING))
+            for p in self.gepubliceerd
+        ]
+
+
+def stelsel_van_golf(con: duckdb.DuckDBPyConnection, golf: str) -> Stelsel:
+    """Every published count of the wave (BI file) with its true count (monitoring database), and every relation
+    between them that holds without noise. Cells of one population share one unknown."""
+    s = Stelsel()
+
+    def lees(mart: str, sleutel: list[str]) -> list[tuple[tuple[Any, ...], dict[str, Any], dict[str, Any]]]:
+        telling = mart.replace("mart_", "telling_", 1)
+        waar = {tuple(r[k] for k in sleutel): r for r in _rows(con, f"select * from monitoring.{telling} where golf = ?", golf)}
+        return [
+            (tuple(r[k] for k in sleutel), r, waar[tuple(r[k] for k in sleutel)])
+            for r in _rows(con, f"select * from bi.{mart} where golf = ?", golf)
+        ]
+
+    ingeschreven: dict[tuple[str, str], int] = {}  # registered people per profile cell: one population everywhere
+    # one-way marts: per count and dimension, the values add up to the total; nested counts are parts of their whole
+    geneste = {
+        "mart_inschrijving_vdab": [("aantal_ingeschreven", "aantal_nieuwkomers"),
+                                   ("aantal_ingeschreven_binnen_60_dagen", "aantal_ingeschreven")],
+        "mart_evenredig_bereik": [("aantal_bereikt", "aantal_nieuwkomers")],
+        "mart_uitstroom_werk": [("aantal_werk_binnen_6_maanden", "aantal_ingeschreven_6_maanden_verstreken"),
+                                ("aantal_werk_binnen_12_maanden", "aantal_ingeschreven_12_maanden_verstreken"),
+                                ("aantal_ingeschreven_12_maanden_verstreken", "aantal_ingeschreven_6_maanden_verstreken")],
+    }  # fmt: skip
+    for mart, paren in geneste.items():
+        rijen = lees(mart, ["dimensie", "waarde"])
+        kolommen = [k for k in rijen[0][1] if k.startswith("aantal_") and not k.endswith("_onderdrukt")]
+        cellen: dict[tuple[str, str, str], int] = {}
+        for (dimensie, waarde), pub, waar in rijen:
+            for kolom in kolommen:
+                populatie: tuple[Any, ...] = (mart, kolom, dimensie, waarde)
+                if mart == "mart_evenredig_bereik" and kolom == "aantal_bereikt" and dimensie == "totaal":
+                    populatie = ("ingeschreven", "totaal", "totaal")  # all registered people of the wave
+                cellen[(kolom, dimensie, waarde)] = s.cel(populatie, waar[kolom], pub[kolom])
+        for kolom in kolommen:
+            for dimensie in {d for (_, d, _) in cellen if d != "totaal"}:
+                delen = [i for (k, d, _), i in cellen.items() if k == kolom and d == dimensie]
+                s.som(cellen[(kolom, "totaal", "totaal")], delen)
+        for deel, geheel in paren:
+            for (kolom, dimensie, waarde), i in cellen.items():
+                if kolom == deel:
+                    s.kleiner.append((i, cellen[(geheel, dimensie, waarde)]))
+        if mart == "mart_inschrijving_vdab":
+            for (kolom, dimensie, waarde), i in cellen.items():
+                if kolom == "aantal_ingeschreven":
+                    ingeschreven[(dimensie, waarde)] = i
+    # two-way: profile x VDAB kenmerk, both margins; the kenmerk `totaal` rows are the registered people of a profile
+    # cell, the same population for every kenmerk (and, for the wave's total, the reached of mart_evenredig_bereik)
+    twee: dict[tuple[str, str, str, str], int] = {}
+    for (dimensie, waarde, kenmerk, kw), pub, waar in lees(
+        "mart_dienstverlening_vdab", ["dimensie", "waarde", "kenmerk", "kenmerk_waarde"]
+    ):
+        populatie = ("ingeschreven", dimensie, waarde) if kw == "totaal" else ("dienst", dimensie, waarde, kenmerk, kw)
+        twee[(dimensie, waarde, kenmerk, kw)] = s.cel(populatie, waar["aantal_personen"], pub["aantal_personen"])
+    for (dimensie, waarde, kenmerk) in {(d, w, k) for (d, w, k, _) in twee}:
+        s.som(twee[(dimensie, waarde, kenmerk, "totaal")],
+              [i for (d, w, k, kw), i in twee.items() if (d, w, k) == (dimensie, waarde, kenmerk) and kw != "totaal"])  # fmt: skip
+    for (dimensie, kenmerk, kw) in {(d, k, kw) for (d, _, k, kw) in twee if d != "totaal"}:
+        s.som(twee[("totaal", "totaal", kenmerk, kw)],
+              [i for (d, w, k, v), i in twee.items() if (d, k, v) == (dimensie, kenmerk, kw)])  # fmt: skip
+    # registered within the 60-day population <= all registered, per profile cell both marts have
+    for (dimensie, waarde), i in ingeschreven.items():
+        if ("ingeschreven", dimensie, waarde) in s.index:
+            s.kleiner.append((i, s.index[("ingeschreven", dimensie, waarde)]))
+    # transitions: per previous state the current states add up to its total
+    overgangen: dict[tuple[str, str], int] = {}
+    for (vorige, huidig), pub, waar in lees("mart_overgangen", ["toestand_vorige", "toestand_huidig"]):
+        overgangen[(vorige, huidig)] = s.cel(("overgang", vorige, huidig), waar["aantal_personen"], pub["aantal_personen"])
+    for vorige in {v for (v, _) in overgangen}:
+        s.som(overgangen[(vorige, "totaal")], [i for (v, h), i in overgangen.items() if v == vorige and h != "totaal"])
+    return s
+
+
+@dataclass(frozen=True)
+class Aanval:
+    doelen: int  # cells with a true count under the threshold
+    exact: list[int]  # those the LP pins down to one value
+    gemiddelde_fout_schatting: float  # mean |attacker's best estimate - truth| over the targets
+    gemiddelde_breedte: float  # mean width of the feasible interval, over the targets whose bounds were computed
+    lps: int
+
+
+def val_aan(s: Stelsel, *, rng: random.Random) -> Aanval:
+    """Bound every cell under the threshold by LP. A cell is pinned down when its feasible interval is narrower than
+    1 (one integer fits); a feasible solution that differs from the truth by 1 or more proves it is not, so random
+    objectives clear most cells at once and only the rest get their own minimum and maximum."""
+    n = len(s.waar)
+    rijen, kolommen, waarden = [], [], []
+    for r, vergelijking in enumerate(s.gelijk):
+        for kolom, coef in vergelijking.items():
+            rijen.append(r)
+            kolommen.append(kolom)
+            waarden.append(coef)
+    a_eq = coo_matrix((waarden, (rijen, kolommen)), shape=(len(s.gelijk), n)).tocsr()
+    ub_r, ub_k, ub_w = [], [], []
+    for r, (deel, geheel) in enumerate(s.kleiner):
+        ub_r += [r, r]
+        ub_k += [deel, geheel]
+        ub_w += [1, -1]
+    a_ub = coo_matrix((ub_w, (ub_r, ub_k)), shape=(len(s.kleiner), n)).tocsr()
+    grenzen = s.grenzen()
+    waar = np.array(s.waar, dtype=float)
+    # the truth satisfies everything the attacker writes down (else the model of the attack is wrong)
+    assert np.abs(a_eq @ waar).max() == 0 and (a_ub @ waar).max() <= 0
+    assert all(lo <= w <= hi for w, (lo, hi) in zip(s.waar, grenzen, strict=True))
+
+    def los_op(c: np.ndarray) -> np.ndarray:
+        resultaat = linprog(c, A_ub=a_ub, b_ub=np.zeros(a_ub.shape[0]), A_eq=a_eq, b_eq=np.zeros(n and a_eq.shape[0]),
+                            bounds=grenzen, method="highs")  # fmt: skip
+        assert resultaat.status == 0, resultaat.message
+        return np.asarray(resultaat.x)
+
+    doelen = [i for i, w in enumerate(s.waar) if w < DREMPEL]
+    open_ = set(doelen)
+    lps = 0
+    for _ in range(8):
+        if not open_:
+            break
+        x = los_op(np.array([rng.uniform(-1, 1) for _ in range(n)]))
+        lps += 1
+        open_ = {i for i in open_ if abs(x[i] - waar[i]) < 1 - 1e-6}
+    exact, breedtes = [], []
+    for i in sorted(open_):
+        c = np.zeros(n)
+        c[i] = 1
+        laag, hoog = los_op(c)[i], los_op(-c)[i]
+        lps += 2
+        breedtes.append(hoog - laag)
+        if hoog - laag < 1 - 1e-6:
+            exact.append(i)
+    # The attacker's best estimate: the truth closest (L1) to the published values under every relation.
+    gepubliceerd = [i for i, p in enumerate(s.gepubliceerd) if p is not None]
+    m = len(gepubliceerd)
+    # variables: x (n), d (m) with d_j >= |x_j - p_j|
+    c = np.concatenate([np.zeros(n), np.ones(m)])
+    r_idx, k_idx, w_idx, b = [], [], [], []
+    for j, i in enumerate(gepubliceerd):
+        p = float(s.gepubliceerd[i] or 0)
+        r_idx += [2 * j, 2 * j, 2 * j + 1, 2 * j + 1]
+        k_idx += [i, n + j, i, n + j]
+        w_idx += [1, -1, -1, -1]
+        b += [p, -p]
+    a_abs = coo_matrix((w_idx, (r_idx, k_idx)), shape=(2 * m, n + m))
+    from scipy.sparse import hstack, vstack
+
+    a_ub_l1 = vstack([hstack([a_ub, coo_matrix((a_ub.shape[0], m))]), a_abs]).tocsr()
+    a_eq_l1 = hstack([a_eq, coo_matrix((a_eq.shape[0], m))]).tocsr()
+    schatting = linprog(
+        c, A_ub=a_ub_l1, b_ub=np.concatenate([np.zeros(a_ub.shape[0]), np.array(b)]), A_eq=a_eq_l1,
+        b_eq=np.zeros(a_eq.shape[0]), bounds=[(0, None)] * n + [(0, None)] * m, method="highs",
+    )  # fmt: skip
+    assert schatting.status == 0, schatting.message
+    fout = float(np.mean([abs(round(schatting.x[i]) - waar[i]) for i in doelen])) if doelen else 0.0
+    return Aanval(len(doelen), exact, fout, float(np.mean(breedtes)) if breedtes else math.nan, lps + 1)
+
+
+@pytest.mark.parametrize("golf", WAVES)
+def test_the_attacker_recovers_no_count_under_the_threshold(con: duckdb.DuckDBPyConnection, golf: str) -> None:
+    stelsel = stelsel_van_golf(con, golf)
+    assert len(stelsel.gelijk) > 100 and len(stelsel.waar) > 1000
+    aanval = val_aan(stelsel, rng=random.Random(12))
+    assert aanval.doelen > 50, aanval
+    assert aanval.exact == [], [list(stelsel.index)[i] for i in aanval.exact]
+    # not a guessing game either: the attacker's best estimate is on average off by more than a unit
+    assert aanval.gemiddelde_fout_schatting >= 0.5, aanval
+
+
+def test_the_attacker_pins_down_cells_when_the_counts_are_not_perturbed(con: duckdb.DuckDBPyConnection) -> None:
+    """The attack is not toothless: with the true counts published and only cells under the threshold withheld
+    (primary suppression without noise), it recovers withheld counts exactly."""
+    stelsel = stelsel_van_golf(con, WAVES[-1])
+    zonder_ruis = Stelsel(
+        stelsel.index, stelsel.waar, [w if w >= DREMPEL else None for w in stelsel.waar], stelsel.gelijk, stelsel.kleiner
+    )
+    grenzen = zonder_ruis.grenzen
+    zonder_ruis.grenzen = lambda: [(lo + MAX_AFWIJKING, hi - MAX_AFWIJKING) if p is not None else (lo, hi) for (lo, hi), p in zip(grenzen(), zonder_ruis.gepubliceerd, strict=True)]  # type: ignore[method-assign]  # noqa: E501
+    aanval = val_aan(zonder_ruis, rng=random.Random(12))
+    assert len(aanval.exact) > 10, aanval
+
+
+def _figures(demo_out: Path) -> None:
+    con = _connect(demo_out)
+    for golf in (g for (g,) in con.execute("select distinct golf from bi.mart_inschrijving_vdab order by 1").fetchall()):
+        stelsel = stelsel_van_golf(con, golf)
+        aanval = val_aan(stelsel, rng=random.Random(12))
+        print(f"{golf}: {len(stelsel.waar)} unknowns, {len(stelsel.gelijk)} equations, {len(stelsel.kleiner)} nestings;"
+              f" {aanval.doelen} cells under {DREMPEL}: {len(aanval.exact)} recovered exactly, best estimate off by"
+              f" {aanval.gemiddelde_fout_schatting:.2f} on average, interval width {aanval.gemiddelde_breedte:.2f}"
+              f" where computed; {aanval.lps} LPs")  # fmt: skip
+    for rij in _rows(con, "select * from monitoring.ckm_informatieverlies order by golf, mart"):
+        print(rij)
+
+
+if __name__ == "__main__":
+    _figures(Path(sys.argv[1]))
+    _ = itertools
