@@ -46,7 +46,7 @@ VERRIJKING_COLUMNS = (
     "uitstroom_naar_werk_binnen_6_maanden",
     "uitstroom_naar_werk_binnen_12_maanden",
 )
-MONITORING_TABLES = {"gepseudonimiseerde_dataset", "pseudoniem_vervangingen", "golf_historiek"}
+MONITORING_TABLES = {"gepseudonimiseerde_dataset", "pseudoniem_vervangingen", "golf_historiek", "recordsleutels"}
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,6 @@ Run as a script on any demo folder (``uv run python tests/test_cell_key_method.p
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 import sys
@@ -126,9 +125,13 @@ def test_record_keys_stay_the_same_across_waves_and_follow_a_replaced_number(con
 def test_record_keys_and_true_counts_never_leave_the_monitoring_database(
     demo: Demo, con: duckdb.DuckDBPyConnection
 ) -> None:
-    bi_tabellen = {t for (t,) in con.execute("select table_name from duckdb_tables() where database_name = 'bi'").fetchall()}
+    bi_tabellen = {
+        t for (t,) in con.execute("select table_name from duckdb_tables() where database_name = 'bi'").fetchall()
+    }
     assert bi_tabellen and all(t.startswith("mart_") for t in bi_tabellen), bi_tabellen
-    bi_kolommen = {c for (c,) in con.execute("select column_name from duckdb_columns() where database_name = 'bi'").fetchall()}
+    bi_kolommen = {
+        c for (c,) in con.execute("select column_name from duckdb_columns() where database_name = 'bi'").fetchall()
+    }
     assert not {c for c in bi_kolommen if "sleutel" in c or c.endswith(("_waar", "_verstoord"))}
     for bestand in (demo.out / "vdab").rglob("*.gepseudonimiseerd.parquet"):
         kolommen = {c for (c,) in con.execute(f"select name from parquet_schema('{bestand}')").fetchall()}
@@ -143,9 +146,7 @@ def _microdata(con: duckdb.DuckDBPyConnection, golf: str) -> Any:
     boolean ja/nee, as macro mart_waarde), their population flags and their record key."""
     waarde = "coalesce(case when cast({k} as varchar) in ('true', 'false') then case when {k} then 'ja' else 'nee' end else cast({k} as varchar) end, 'onbekend')"  # noqa: E501
     profiel = ", ".join(f"{waarde.format(k=f'dataset.{k}')} as {k}" for k in PROFIEL)
-    acties = ", ".join(
-        f"{waarde.format(k=f'coalesce(dataset.heeft_actie_{a}, false)')} as actie_{a}" for a in ACTIES
-    )
+    acties = ", ".join(f"{waarde.format(k=f'coalesce(dataset.heeft_actie_{a}, false)')} as actie_{a}" for a in ACTIES)
     return con.execute(
         f"""
         select
@@ -181,7 +182,12 @@ ONS_TELLINGEN = (
     OnsTelling("mart_evenredig_bereik", "aantal_nieuwkomers", None, ("oudste_nationaliteit",)),
     OnsTelling("mart_evenredig_bereik", "aantal_bereikt", "bereikt", ("oudste_nationaliteit",)),
     OnsTelling("mart_inschrijving_vdab", "aantal_nieuwkomers", "na_60_dagen", PROFIEL),
-    OnsTelling("mart_uitstroom_werk", "aantal_ingeschreven_6_maanden_verstreken", "verstreken_6", PROFIEL + tuple(f"actie_{a}" for a in ACTIES)),
+    OnsTelling(
+        "mart_uitstroom_werk",
+        "aantal_ingeschreven_6_maanden_verstreken",
+        "verstreken_6",
+        PROFIEL + tuple(f"actie_{a}" for a in ACTIES),
+    ),
     OnsTelling("mart_uitstroom_werk", "aantal_werk_binnen_6_maanden", "werk_6", PROFIEL),
 )
 
@@ -208,10 +214,11 @@ def test_ons_cell_key_perturbation_reproduces_every_perturbed_count(con: duckdb.
                 use_existing_ons_id=False, threshold=DREMPEL,
             )  # fmt: skip
             door_ons = {
-                ("totaal" if dimensie == "totaal" else dimensie, "totaal" if dimensie == "totaal" else str(r[dimensie])):
-                    (None if pd.isna(r["count"]) else int(r["count"]))
+                ("totaal", "totaal") if dimensie == "totaal" else (dimensie, str(r[dimensie])): (
+                    None if pd.isna(r["count"]) else int(r["count"])
+                )
                 for _, r in ons.iterrows()
-            }  # fmt: skip
+            }
             for sleutel, waarde in door_ons.items():
                 assert gepubliceerd[sleutel] == waarde, (telling, sleutel, gepubliceerd[sleutel], waarde)
                 vergeleken += 1
@@ -264,7 +271,10 @@ def stelsel_van_golf(con: duckdb.DuckDBPyConnection, golf: str) -> Stelsel:
 
     def lees(mart: str, sleutel: list[str]) -> list[tuple[tuple[Any, ...], dict[str, Any], dict[str, Any]]]:
         telling = mart.replace("mart_", "telling_", 1)
-        waar = {tuple(r[k] for k in sleutel): r for r in _rows(con, f"select * from monitoring.{telling} where golf = ?", golf)}
+        waar = {
+            tuple(r[k] for k in sleutel): r
+            for r in _rows(con, f"select * from monitoring.{telling} where golf = ?", golf)
+        }
         return [
             (tuple(r[k] for k in sleutel), r, waar[tuple(r[k] for k in sleutel)])
             for r in _rows(con, f"select * from bi.{mart} where golf = ?", golf)
@@ -276,9 +286,11 @@ def stelsel_van_golf(con: duckdb.DuckDBPyConnection, golf: str) -> Stelsel:
         "mart_inschrijving_vdab": [("aantal_ingeschreven", "aantal_nieuwkomers"),
                                    ("aantal_ingeschreven_binnen_60_dagen", "aantal_ingeschreven")],
         "mart_evenredig_bereik": [("aantal_bereikt", "aantal_nieuwkomers")],
-        "mart_uitstroom_werk": [("aantal_werk_binnen_6_maanden", "aantal_ingeschreven_6_maanden_verstreken"),
-                                ("aantal_werk_binnen_12_maanden", "aantal_ingeschreven_12_maanden_verstreken"),
-                                ("aantal_ingeschreven_12_maanden_verstreken", "aantal_ingeschreven_6_maanden_verstreken")],
+        "mart_uitstroom_werk": [
+            ("aantal_werk_binnen_6_maanden", "aantal_ingeschreven_6_maanden_verstreken"),
+            ("aantal_werk_binnen_12_maanden", "aantal_ingeschreven_12_maanden_verstreken"),
+            ("aantal_ingeschreven_12_maanden_verstreken", "aantal_ingeschreven_6_maanden_verstreken"),
+        ],
     }  # fmt: skip
     for mart, paren in geneste.items():
         rijen = lees(mart, ["dimensie", "waarde"])
@@ -310,12 +322,12 @@ def stelsel_van_golf(con: duckdb.DuckDBPyConnection, golf: str) -> Stelsel:
     ):
         populatie = ("ingeschreven", dimensie, waarde) if kw == "totaal" else ("dienst", dimensie, waarde, kenmerk, kw)
         twee[(dimensie, waarde, kenmerk, kw)] = s.cel(populatie, waar["aantal_personen"], pub["aantal_personen"])
-    for (dimensie, waarde, kenmerk) in {(d, w, k) for (d, w, k, _) in twee}:
-        s.som(twee[(dimensie, waarde, kenmerk, "totaal")],
-              [i for (d, w, k, kw), i in twee.items() if (d, w, k) == (dimensie, waarde, kenmerk) and kw != "totaal"])  # fmt: skip
-    for (dimensie, kenmerk, kw) in {(d, k, kw) for (d, _, k, kw) in twee if d != "totaal"}:
-        s.som(twee[("totaal", "totaal", kenmerk, kw)],
-              [i for (d, w, k, v), i in twee.items() if (d, k, v) == (dimensie, kenmerk, kw)])  # fmt: skip
+    for dimensie, waarde, kenmerk in {(d, w, k) for (d, w, k, _) in twee}:
+        delen = [i for (d, w, k, kw), i in twee.items() if (d, w, k) == (dimensie, waarde, kenmerk) and kw != "totaal"]
+        s.som(twee[(dimensie, waarde, kenmerk, "totaal")], delen)
+    for dimensie, kenmerk, kw in {(d, k, kw) for (d, _, k, kw) in twee if d != "totaal"}:
+        delen = [i for (d, _, k, v), i in twee.items() if (d, k, v) == (dimensie, kenmerk, kw)]
+        s.som(twee[("totaal", "totaal", kenmerk, kw)], delen)
     # registered within the 60-day population <= all registered, per profile cell both marts have
     for (dimensie, waarde), i in ingeschreven.items():
         if ("ingeschreven", dimensie, waarde) in s.index:
@@ -323,7 +335,9 @@ def stelsel_van_golf(con: duckdb.DuckDBPyConnection, golf: str) -> Stelsel:
     # transitions: per previous state the current states add up to its total
     overgangen: dict[tuple[str, str], int] = {}
     for (vorige, huidig), pub, waar in lees("mart_overgangen", ["toestand_vorige", "toestand_huidig"]):
-        overgangen[(vorige, huidig)] = s.cel(("overgang", vorige, huidig), waar["aantal_personen"], pub["aantal_personen"])
+        overgangen[(vorige, huidig)] = s.cel(
+            ("overgang", vorige, huidig), waar["aantal_personen"], pub["aantal_personen"]
+        )
     for vorige in {v for (v, _) in overgangen}:
         s.som(overgangen[(vorige, "totaal")], [i for (v, h), i in overgangen.items() if v == vorige and h != "totaal"])
     return s
@@ -428,17 +442,26 @@ def test_the_attacker_pins_down_cells_when_the_counts_are_not_perturbed(con: duc
     (primary suppression without noise), it recovers withheld counts exactly."""
     stelsel = stelsel_van_golf(con, WAVES[-1])
     zonder_ruis = Stelsel(
-        stelsel.index, stelsel.waar, [w if w >= DREMPEL else None for w in stelsel.waar], stelsel.gelijk, stelsel.kleiner
+        stelsel.index,
+        stelsel.waar,
+        [w if w >= DREMPEL else None for w in stelsel.waar],
+        stelsel.gelijk,
+        stelsel.kleiner,
     )
     grenzen = zonder_ruis.grenzen
-    zonder_ruis.grenzen = lambda: [(lo + MAX_AFWIJKING, hi - MAX_AFWIJKING) if p is not None else (lo, hi) for (lo, hi), p in zip(grenzen(), zonder_ruis.gepubliceerd, strict=True)]  # type: ignore[method-assign]  # noqa: E501
+    zonder_ruis.grenzen = lambda: [
+        (lo + MAX_AFWIJKING, hi - MAX_AFWIJKING) if p is not None else (lo, hi)
+        for (lo, hi), p in zip(grenzen(), zonder_ruis.gepubliceerd, strict=True)
+    ]  # type: ignore[method-assign]
     aanval = val_aan(zonder_ruis, rng=random.Random(12))
     assert len(aanval.exact) > 10, aanval
 
 
 def _figures(demo_out: Path) -> None:
     con = _connect(demo_out)
-    for golf in (g for (g,) in con.execute("select distinct golf from bi.mart_inschrijving_vdab order by 1").fetchall()):
+    for golf in (
+        g for (g,) in con.execute("select distinct golf from bi.mart_inschrijving_vdab order by 1").fetchall()
+    ):
         stelsel = stelsel_van_golf(con, golf)
         aanval = val_aan(stelsel, rng=random.Random(12))
         print(f"{golf}: {len(stelsel.waar)} unknowns, {len(stelsel.gelijk)} equations, {len(stelsel.kleiner)} nestings;"
@@ -451,4 +474,3 @@ def _figures(demo_out: Path) -> None:
 
 if __name__ == "__main__":
     _figures(Path(sys.argv[1]))
-    _ = itertools

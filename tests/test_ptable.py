@@ -108,7 +108,11 @@ def test_the_committed_seed_is_what_the_generator_makes_from_the_project_paramet
 
 @pytest.mark.parametrize(
     "parameters",
-    [PTableParameters(3, 3, Fraction(1)), PTableParameters(10, 12, Fraction(3)), PTableParameters(1, 2, Fraction(1, 2))],
+    [
+        PTableParameters(3, 3, Fraction(1)),
+        PTableParameters(10, 12, Fraction(3)),
+        PTableParameters(1, 2, Fraction(1, 2)),
+    ],
 )
 def test_other_parameters_give_tables_with_the_same_properties(parameters: PTableParameters) -> None:
     tabel: dict[int, dict[int, int]] = defaultdict(dict)

@@ -39,6 +39,4 @@ class Plugin(BasePlugin):
         # NULL in gives NULL out without calling Python (null_handling default); no side effects lets DuckDB treat
         # equal inputs as equal outputs, which is what a pseudonym is.
         conn.create_function(UDF_NAME, self._pseudonymise, ["VARCHAR"], "VARCHAR", side_effects=False)
-        conn.create_function(
-            RECORDSLEUTEL_UDF_NAME, self._recordsleutel, ["VARCHAR"], "INTEGER", side_effects=False
-        )
+        conn.create_function(RECORDSLEUTEL_UDF_NAME, self._recordsleutel, ["VARCHAR"], "INTEGER", side_effects=False)

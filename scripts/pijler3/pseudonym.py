@@ -70,6 +70,8 @@ def recordsleutel(key: bytes, pseudoniem_hex: str) -> int:
     """The secret record key (0 … 255) of the cell key method for a person, from their pseudonym under the agencies'
     key: the first byte of HMAC-SHA-256(key, context || pseudonym), uniform on 0 … 255. Whoever lacks the key (VDAB,
     the BI working group) cannot compute it, so cannot undo the noise of the marts."""
-    if len(pseudoniem_hex) != 2 * hashlib.sha256().digest_size or not all(c in "0123456789abcdef" for c in pseudoniem_hex):
+    if len(pseudoniem_hex) != 2 * hashlib.sha256().digest_size or not all(
+        c in "0123456789abcdef" for c in pseudoniem_hex
+    ):
         raise ValueError("pijler3_recordsleutel: input is not a pseudonym (64 lower-case hex characters)")
     return hmac.new(key, RECORDSLEUTEL_CONTEXT + pseudoniem_hex.encode("ascii"), hashlib.sha256).digest()[0]

@@ -11,7 +11,7 @@ exactly on that grid of 256 keys:
 - the noise never exceeds ``max_afwijking`` in absolute value,
 - for every count of at least ``drempel`` its variance is exactly ``variantie``; for the counts ``1 … drempel - 1``
   the variance is the smallest an unbiased noise can have that avoids ``1 … drempel - 1`` (it is necessarily larger
-  than ``variantie``; ``tabel_eigenschappen`` lists it per count),
+  than ``variantie``; ``pijler3 ptable`` prints it per count),
 - among the distributions that satisfy all of that, the one with the largest entropy (the maximum-entropy
   construction of Giessing 2016, as in sdcTools' ``ptable``; here solved exactly on the 256-key grid instead of in
   real numbers, so the properties hold exactly and not only up to rounding).
@@ -131,7 +131,7 @@ def _max_entropie(afwijkingen: list[int], variantie: float) -> np.ndarray:
                 break
             factor /= 2
         theta = theta - factor * stap
-    return p
+    return np.asarray(p, dtype=float)
 
 
 def _gehele_verdeling(afwijkingen: list[int], kwadraatsom: int) -> tuple[int, ...] | None:
@@ -271,19 +271,3 @@ def schrijf(parameters: PTableParameters, doel: Path, *, ons: bool = False) -> N
     tekst = als_csv(ons_records(parameters) if ons else records(parameters))
     with _atomic_write(doel, 0o644) as handle:
         handle.write(tekst.encode("ascii"))
-
-
-def tabel_eigenschappen(parameters: PTableParameters) -> list[dict[str, object]]:
-    """Per distinct row (count 0 … drempel + max_afwijking): the noise values, their probabilities, mean and
-    variance, for the docs and the DPO."""
-    resultaat = []
-    for r in rijen(parameters):
-        resultaat.append(
-            {
-                "pcv": r.pcv,
-                "verdeling": {v: Fraction(n, SLEUTELS) for v, n in zip(r.afwijkingen, r.aantallen, strict=True)},
-                "gemiddelde": r.gemiddelde,
-                "variantie": r.variantie,
-            }
-        )
-    return resultaat
