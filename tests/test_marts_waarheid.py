@@ -318,8 +318,14 @@ def test_headline_figures_over_the_waves_match_the_truth(waarheid: duckdb.DuckDB
         rij = mart[indicator]
         assert abs(rij["aantal_teller"] - teller) <= MAX_AFWIJKING, (indicator, rij, teller)
         assert abs(rij["aantal_noemer"] - noemer) <= MAX_AFWIJKING, (indicator, rij, noemer)
-        # the bar for the headline figures at demo scale: within half a percentage point of the truth
-        assert abs(rij["percentage"] - 100 * teller / noemer) <= 0.5, (indicator, rij["percentage"], teller, noemer)
+        # the percentage comes from the perturbed counts: off by at most what the largest noise on both can do (at
+        # the default demo's size, 5 000 newcomers, ckm_informatieverlies measures 0.1 percentage point at most)
+        grens = max(
+            abs(100 * (teller + a) / (noemer + b) - 100 * teller / noemer)
+            for a in (-MAX_AFWIJKING, MAX_AFWIJKING)
+            for b in (-MAX_AFWIJKING, MAX_AFWIJKING)
+        )
+        assert abs(rij["percentage"] - 100 * teller / noemer) <= grens + 0.05, (indicator, rij, teller, noemer)
 
 
 def _afgerond(waarde: int, drempel: int = 5, basis: int = 5) -> int | None:

@@ -9,14 +9,21 @@
 
 with
 
+bestaand as (
+    {%- if is_incremental() %}
+        select vorige.pseudoniem from {{ this }} as vorige
+    {%- else %}
+        select cast(null as varchar) as pseudoniem
+        where false
+    {%- endif %}
+),
+
 nieuw as (
     select distinct dataset.pseudoniem
     from {{ ref('gepseudonimiseerde_dataset') }} as dataset
-    where
-        dataset.golf = '{{ var("golf") }}'
-        {%- if is_incremental() %}
-            and dataset.pseudoniem not in (select bestaand.pseudoniem from {{ this }} as bestaand)
-        {%- endif %}
+    left join bestaand
+        on dataset.pseudoniem = bestaand.pseudoniem
+    where dataset.golf = '{{ var("golf") }}' and bestaand.pseudoniem is null
 ),
 
 oorsprong as (
@@ -29,7 +36,7 @@ oorsprong as (
     left join {{ ref('pseudoniem_vervangingen') }} as tweede
         on
             eerste.oud_pseudoniem = tweede.nieuw_pseudoniem
-            and tweede.oud_pseudoniem != nieuw.pseudoniem
+            and nieuw.pseudoniem != tweede.oud_pseudoniem
     group by nieuw.pseudoniem
 )
 

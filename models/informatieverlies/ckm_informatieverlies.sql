@@ -53,22 +53,27 @@ kerncijfers as (
 ),
 
 per_mart as (
-    select
-        cellen.golf,
-        coalesce(cellen.mart, 'alle marts') as mart,
-        count(*) as aantal_cellen,
-        count(cellen.aantal_gepubliceerd) as aantal_gepubliceerd,
-        count(*) filter (where cellen.aantal_waar > 0) as aantal_cellen_niet_nul,
-        count(cellen.aantal_gepubliceerd) filter (where cellen.aantal_waar > 0) as aantal_gepubliceerd_niet_nul,
-        count(*) filter (where cellen.aantal_waar >= 10) as aantal_cellen_vanaf_10,
-        count(*) filter (where cellen.aantal_waar >= 10 and cellen.aantal_gepubliceerd is null)
-            as aantal_verborgen_vanaf_10,
-        avg(abs(cellen.aantal_gepubliceerd - cellen.aantal_waar)) as gemiddelde_absolute_afwijking,
-        max(100.0 * abs(cellen.aantal_gepubliceerd - cellen.aantal_waar) / cellen.aantal_waar) filter (
-            where cellen.aantal_waar >= 100
-        ) as grootste_relatieve_afwijking_vanaf_100
-    from cellen
-    group by grouping sets ((cellen.golf, cellen.mart), (cellen.golf))
+    {%- for groep in ['cellen.mart', "'alle marts'"] %}
+        select
+            cellen.golf,
+            {{ groep }} as mart,
+            count(*) as aantal_cellen,
+            count(cellen.aantal_gepubliceerd) as aantal_gepubliceerd,
+            count(*) filter (where cellen.aantal_waar > 0) as aantal_cellen_niet_nul,
+            count(cellen.aantal_gepubliceerd) filter (where cellen.aantal_waar > 0) as aantal_gepubliceerd_niet_nul,
+            count(*) filter (where cellen.aantal_waar >= 10) as aantal_cellen_vanaf_10,
+            count(*) filter (where cellen.aantal_waar >= 10 and cellen.aantal_gepubliceerd is null)
+                as aantal_verborgen_vanaf_10,
+            avg(abs(cellen.aantal_gepubliceerd - cellen.aantal_waar)) as gemiddelde_absolute_afwijking,
+            max(100.0 * abs(cellen.aantal_gepubliceerd - cellen.aantal_waar) / cellen.aantal_waar) filter (
+                where cellen.aantal_waar >= 100
+            ) as grootste_relatieve_afwijking_vanaf_100
+        from cellen
+        group by cellen.golf{% if groep == 'cellen.mart' %}, cellen.mart{% endif %}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 )
 
 select

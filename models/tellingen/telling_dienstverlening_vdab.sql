@@ -69,18 +69,34 @@ geteld as (
         per_kenmerk.golf, per_kenmerk.dimensie, per_kenmerk.waarde, per_kenmerk.kenmerk, per_kenmerk.kenmerk_waarde
 ),
 
+profielwaarden as (
+    select distinct
+        geteld.golf,
+        geteld.dimensie,
+        geteld.waarde
+    from geteld
+),
+
+kenmerkwaarden as (
+    select distinct
+        geteld.golf,
+        geteld.kenmerk,
+        geteld.kenmerk_waarde
+    from geteld
+),
+
 -- Every profile value of the wave crossed with every value of the kenmerk in the wave: a combination nobody has is
 -- a row with count 0 (withheld like any small count), so a missing row never tells that a group is empty.
 rooster as (
     select
-        profiel.golf,
-        profiel.dimensie,
-        profiel.waarde,
-        kenmerk.kenmerk,
-        kenmerk.kenmerk_waarde
-    from (select distinct geteld.golf, geteld.dimensie, geteld.waarde from geteld) as profiel
-    inner join (select distinct geteld.golf, geteld.kenmerk, geteld.kenmerk_waarde from geteld) as kenmerk
-        on profiel.golf = kenmerk.golf
+        profielwaarden.golf,
+        profielwaarden.dimensie,
+        profielwaarden.waarde,
+        kenmerkwaarden.kenmerk,
+        kenmerkwaarden.kenmerk_waarde
+    from profielwaarden
+    inner join kenmerkwaarden
+        on profielwaarden.golf = kenmerkwaarden.golf
 )
 
 select
