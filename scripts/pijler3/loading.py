@@ -7,7 +7,7 @@ of the previous load untouched.
 CSV dialect (the KBI export): UTF-8, ``;`` delimiter, ``"`` quote (doubled inside a value), a header line that must
 name exactly the expected columns in order, every value read as ``VARCHAR``, DuckDB's ``strict_mode`` so a line with
 too few or too many fields or an unclosed quote fails instead of being padded or skipped. An empty field is loaded as
-``NULL``. The KBI writes a UTF-8 BOM; a file without one is accepted, because the BOM only marks the encoding and the
+``NULL``; a NUL byte anywhere in the file is refused (DuckDB would keep it inside a value). The KBI writes a UTF-8 BOM; a file without one is accepted, because the BOM only marks the encoding and the
 strict UTF-8 check still rejects a file saved in another encoding (Windows-1252, UTF-16).
 
 ``_regelnummer`` for a CSV row is its record number plus one (the header is line 1). It is computed with
@@ -194,7 +194,7 @@ def _execute(database: Path, plans: Sequence[_Plan]) -> list[LoadedTable]:
 
 def _plan_csv(path: Path, table: str, columns: tuple[str, ...], delimiter: str) -> _Plan:
     _check_header(path, columns, delimiter)
-    digest = _sha256(path)
+    digest = _sha256_of_text(path)
     column_types = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in columns) + "}"
     scan = (
         f"read_csv({_sql_str(str(path))}, header = true, delim = {_sql_str(delimiter)}, quote = '\"', escape = '\"',"
@@ -212,7 +212,7 @@ def _check_header(path: Path, columns: tuple[str, ...], delimiter: str) -> None:
         head = handle.read(_HEADER_PROBE_BYTES)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{path}: line 1: the file is UTF-16 encoded; export it as UTF-8")
-    if not head.strip():
+    if not head.removeprefix(b"\xef\xbb\xbf").strip():
         raise InputError(f"{path}: the file is empty; expected a header line: {delimiter.join(columns)}")
     first_line = head.removeprefix(b"\xef\xbb\xbf").splitlines()[0]
     try:
@@ -295,6 +295,23 @@ def _input_error(path: Path, exc: duckdb.Error) -> InputError:
     else:
         reason = f"{message.splitlines()[0]}; check the file against docs/bronbestanden.md"
     return InputError(f"{where}: {reason}")
+
+
+def _sha256_of_text(path: Path) -> str:
+    """The file's sha-256, refusing a NUL byte: DuckDB's reader keeps it inside a value, where no KBI field has one."""
+    digest = hashlib.sha256()
+    line = 1
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            if (nul := chunk.find(b"\0")) >= 0:
+                line += chunk.count(b"\n", 0, nul)
+                raise InputError(
+                    f"{path}: line {line}: holds a NUL byte (\\0), which no text field may contain; the file is"
+                    " damaged or not a text export: export it again"
+                )
+            line += chunk.count(b"\n")
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _sha256(path: Path) -> str:
