@@ -114,9 +114,23 @@ def load_extract(bron: Bron, folder: Path, database: Path) -> list[LoadedTable]:
     Every expected file must be present and no other ``.csv``/``.parquet`` file may be: a misnamed file would otherwise
     be skipped silently. All files are checked first, then all tables are replaced in one transaction.
     """
+    folder = Path(folder)
+    check_extract_folder(bron, folder)
+    stems = KBI_CSV_COLUMNS if bron == "kbi" else VDAB_PARQUET_COLUMNS
+    schema = f"bron_{bron}"
+    plans = [
+        _plan_csv(folder / f"{stem}.csv", f"{schema}.{stem}", KBI_CSV_COLUMNS[stem], KBI_DELIMITER)
+        if bron == "kbi"
+        else _plan_parquet(folder / f"{stem}.parquet", f"{schema}.{stem}", VDAB_PARQUET_COLUMNS[stem])
+        for stem in stems
+    ]
+    return _execute(database, plans)
+
+
+def check_extract_folder(bron: Bron, folder: Path) -> dict[str, Path]:
+    """The extract's files by stem; ``InputError`` when the folder, or an expected file, is missing or one is extra."""
     if bron not in ("kbi", "vdab"):
         raise ValueError(f"unknown source {bron!r}, expected 'kbi' or 'vdab'")
-    folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: extract folder not found; pass the folder that holds the {bron} files")
     suffix = ".csv" if bron == "kbi" else ".parquet"
@@ -130,14 +144,7 @@ def load_extract(bron: Bron, folder: Path, database: Path) -> list[LoadedTable]:
             f"{folder}: unexpected file {', '.join(unexpected)}; an extract holds exactly {', '.join(sorted(expected))}"
             " (check the file name or remove the file)"
         )
-    schema = f"bron_{bron}"
-    plans = [
-        _plan_csv(folder / f"{stem}.csv", f"{schema}.{stem}", KBI_CSV_COLUMNS[stem], KBI_DELIMITER)
-        if bron == "kbi"
-        else _plan_parquet(folder / f"{stem}.parquet", f"{schema}.{stem}", VDAB_PARQUET_COLUMNS[stem])
-        for stem in stems
-    ]
-    return _execute(database, plans)
+    return {stem: folder / f"{stem}{suffix}" for stem in stems}
 
 
 def load_exchange_csv(

@@ -48,7 +48,13 @@ from pijler3.exchange_files import VERRIJKING_SCHEMA, exporteer_aanvraag, export
 from pijler3.gepseudonimiseerd import DATASET_TABLE, exporteer_dataset
 from pijler3.keys import PSEUDONYM_KEY_FILE, check_private_file
 from pijler3.legs import NotYetAvailable, run_leg
-from pijler3.loading import VDAB_PARQUET_COLUMNS, load_exchange_csv, load_exchange_parquet, load_extract
+from pijler3.loading import (
+    VDAB_PARQUET_COLUMNS,
+    check_extract_folder,
+    load_exchange_csv,
+    load_exchange_parquet,
+    load_extract,
+)
 from pijler3.vdab import ruim_aanvraag_op
 
 Details = dict[str, Scalar]
@@ -510,7 +516,8 @@ AGENCIES: tuple[Step, ...] = (
 
 
 def _extract_hashes(run: Run) -> dict[str, str]:
-    return {stem: _sha256(run.extract / f"{stem}.parquet") for stem in VDAB_PARQUET_COLUMNS}
+    # The loader's own check first: a missing file is one clear line, not a FileNotFoundError from hashing it.
+    return {stem: _sha256(path) for stem, path in check_extract_folder("vdab", run.extract).items()}
 
 
 def _loaded_hashes(db: Path) -> dict[str, str | None]:
