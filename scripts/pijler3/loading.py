@@ -7,8 +7,9 @@ of the previous load untouched.
 CSV dialect (the KBI export): UTF-8, ``;`` delimiter, ``"`` quote (doubled inside a value), a header line that must
 name exactly the expected columns in order, every value read as ``VARCHAR``, DuckDB's ``strict_mode`` so a line with
 too few or too many fields or an unclosed quote fails instead of being padded or skipped. An empty field is loaded as
-``NULL``; a NUL byte anywhere in the file is refused (DuckDB would keep it inside a value). The KBI writes a UTF-8 BOM; a file without one is accepted, because the BOM only marks the encoding and the
-strict UTF-8 check still rejects a file saved in another encoding (Windows-1252, UTF-16).
+``NULL``; a NUL byte anywhere in the file is refused (DuckDB would keep it inside a value). The KBI writes a UTF-8
+BOM; a file without one is accepted, because the BOM only marks the encoding and the strict UTF-8 check still rejects a
+file saved in another encoding (Windows-1252, UTF-16).
 
 ``_regelnummer`` for a CSV row is its record number plus one (the header is line 1). It is computed with
 ``row_number() over ()`` over the scan, which follows the file order because the connection keeps
