@@ -34,6 +34,7 @@ def party_setup(tmp_path: Path, party: Party = "agentschap") -> Path:
     keys.generate(party, tmp_path / "keys")
     keys.generate(other, tmp_path / "peer")
     generate_ed25519(tmp_path / "ssh", f"{party}@test")
+    (tmp_path / "kh").write_text("")  # pins nothing: these runs stop before connecting
     config = tmp_path / f"{party}.toml"
     config.write_text(
         f'party = "{party}"\n'
@@ -99,3 +100,38 @@ def test_a_missing_vdab_extract_file_is_one_line_before_any_step(tmp_path: Path)
         run_wave(load_config(config), "2026-S2")
     assert caught.value.exit_code == 2
     assert not (tmp_path / "vdab.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (("keys/pseudonym.key", b"abc123\n"), r"keys/pseudonym\.key: pseudonym key must be 64 hex characters"),
+        (("keys/age.key", b"not an age key\n"), r"keys/age\.key, line 1: not an age X25519 identity"),
+        (("keys/signing.pem", b"garbage\n"), r"keys/signing\.pem: not an unencrypted PEM"),
+        (("ssh", b"garbage\n"), r"ssh: cannot read it as an SSH private key"),
+        (("peer/bundle.json", None), r"peer/bundle\.json: public bundle not found"),
+        (("peer/bundle.json", "own"), r"keys\.peer_bundle .* is the bundle of agentschap itself"),
+        (("kh", None), r"sftp\.known_hosts .*kh does not exist"),
+    ],
+    ids=["pseudonym", "age", "signing", "ssh", "no-peer-bundle", "own-bundle-as-peer", "no-known-hosts"],
+)
+def test_a_malformed_key_is_refused_before_any_step(
+    tmp_path: Path, damage: tuple[str, bytes | str | None], message: str
+) -> None:
+    """Only existence and mode were checked up front; the pseudonym key was first read after the exchange with VDAB."""
+    config = party_setup(tmp_path)
+    name, content = damage
+    path = tmp_path / name
+    if content is None:
+        path.unlink()
+    elif content == "own":
+        path.write_bytes((tmp_path / "keys" / "bundle.json").read_bytes())
+    else:
+        assert isinstance(content, bytes)
+        path.write_bytes(content)
+    with pytest.raises(ConfigError, match=message) as caught:
+        run_wave(load_config(config), "2026-S2")
+    assert caught.value.exit_code == 3
+    assert "garbage" not in str(caught.value) and "abc123" not in str(caught.value)
+    assert not (tmp_path / "werk").exists()
+    assert not (tmp_path / "restricted.duckdb").exists()

@@ -115,12 +115,12 @@ def _atomic_write(path: Path, mode: int) -> Iterator[IO[bytes]]:
         raise
 
 
-def check_private_file(path: Path, what: str) -> None:
+def check_private_file(path: Path, what: str, *, created_by: str = "pijler3 keys generate") -> None:
     """Refuse a missing private key file, a non-regular one, or one group or others may access."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        raise ConfigError(f"{path}: {what} not found; create keys with `pijler3 keys generate`") from None
+        raise ConfigError(f"{path}: {what} not found; check the path, or create it with `{created_by}`") from None
     if not stat.S_ISREG(mode):
         raise ConfigError(f"{path}: {what} must be a regular file")
     if mode & 0o077:

@@ -46,7 +46,7 @@ from pijler3.envelope import check_wave
 from pijler3.errors import ConfigError, Pijler3Error
 from pijler3.exchange_files import VERRIJKING_SCHEMA, exporteer_aanvraag, exporteer_verrijking
 from pijler3.gepseudonimiseerd import DATASET_TABLE, exporteer_dataset
-from pijler3.keys import PSEUDONYM_KEY_FILE, check_private_file
+from pijler3.keys import PSEUDONYM_KEY_FILE, load_bundle, load_identities, load_signing_key
 from pijler3.legs import NotYetAvailable, run_leg
 from pijler3.loading import (
     VDAB_PARQUET_COLUMNS,
@@ -55,6 +55,8 @@ from pijler3.loading import (
     load_exchange_parquet,
     load_extract,
 )
+from pijler3.pseudonym import load_key as load_pseudonym_key
+from pijler3.sftp.transport import load_login_key
 from pijler3.vdab import ruim_aanvraag_op
 
 Details = dict[str, Scalar]
@@ -198,7 +200,7 @@ def run_wave(config: PartyConfig, wave: str | None = None, *, progress: Progress
         raise ConfigError(f"no wave given: pass --wave (e.g. 2026-S1) or set wave in {config.path}")
     check_wave(wave)
     say = progress or (lambda message: None)
-    _check_private_keys(config)
+    _check_keys(config)
     run = Run(config, wave)
     steps = STEPS[config.party]
     audit = AuditLog(config.audit_log, config.party)
@@ -211,17 +213,25 @@ def run_wave(config: PartyConfig, wave: str | None = None, *, progress: Progress
         os.umask(previous_umask)
 
 
-def _check_private_keys(config: PartyConfig) -> None:
-    """Refuse an unsafe or missing private key before any step runs, not halfway through a wave."""
-    private = [
-        (config.sftp.key, "SSH login key"),
-        (config.age_identity, "age identity"),
-        (config.signing_key, "signing key"),
-    ]
+def _check_keys(config: PartyConfig) -> None:
+    """Refuse a missing, unsafe or malformed key before any step runs, not halfway through a wave: each key is
+    loaded as the step that needs it would (the pseudonym key is first used after the exchange with VDAB)."""
+    load_login_key(config.sftp.key)
+    load_identities(config.age_identity)
+    load_signing_key(config.signing_key)
     if config.party == "agentschap":
-        private.append((config.key_folder / PSEUDONYM_KEY_FILE, "pseudonym key"))
-    for path, what in private:
-        check_private_file(path, what)
+        load_pseudonym_key(config.key_folder / PSEUDONYM_KEY_FILE)
+    peer = load_bundle(config.peer_bundle)
+    if peer.party == config.party:
+        raise ConfigError(
+            f"{config.path}: keys.peer_bundle {config.peer_bundle} is the bundle of {peer.party} itself; point it at"
+            " the other party's pinned bundle"
+        )
+    if not config.sftp.known_hosts.is_file():
+        raise ConfigError(
+            f"{config.path}: sftp.known_hosts {config.sftp.known_hosts} does not exist; create it with the server's"
+            " pinned host key line (docs/sftp.md)"
+        )
 
 
 def _run_steps(

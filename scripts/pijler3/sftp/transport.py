@@ -35,7 +35,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 
 from pijler3.audit import AuditLog
 from pijler3.errors import ConfigError, InputError, Pijler3Error
-from pijler3.sftp.keys import check_private_key_file, known_hosts_line, known_hosts_name
+from pijler3.keys import check_private_file
+from pijler3.sftp.keys import known_hosts_line, known_hosts_name
 
 T = TypeVar("T")
 ProgressCallback = Callable[[int, int], None]
@@ -288,17 +289,7 @@ class SftpTransport:
         self._client = self._sftp = None
 
     def _load_key(self) -> paramiko.PKey:
-        check_private_key_file(self.endpoint.key)
-        try:
-            key: paramiko.PKey = paramiko.PKey.from_path(str(self.endpoint.key))
-        except paramiko.PasswordRequiredException:
-            raise ConfigError(
-                f"private key {self.endpoint.key} is passphrase-protected; this unattended client needs an "
-                "unencrypted key protected by its file mode (0600)"
-            ) from None
-        except (paramiko.SSHException, ValueError, OSError) as exc:
-            raise ConfigError(f"private key {self.endpoint.key}: cannot read it as an SSH private key ({exc})") from exc
-        return key
+        return load_login_key(self.endpoint.key)
 
     def _connect(self) -> paramiko.SFTPClient:
         if self._sftp is not None:
@@ -577,6 +568,21 @@ class SftpTransport:
     def _record(self, event: str, **fields: Any) -> None:
         if self.audit is not None:
             self.audit.record(event, **fields)
+
+
+def load_login_key(path: Path) -> paramiko.PKey:
+    """The SSH login key at ``path``: private (0600), unencrypted, readable by paramiko; else a ``ConfigError``."""
+    check_private_file(path, "SSH login key", created_by="ssh-keygen -t ed25519")
+    try:
+        key: paramiko.PKey = paramiko.PKey.from_path(str(path))
+    except paramiko.PasswordRequiredException:
+        raise ConfigError(
+            f"private key {path} is passphrase-protected; this unattended client needs an "
+            "unencrypted key protected by its file mode (0600)"
+        ) from None
+    except (paramiko.SSHException, ValueError, OSError) as exc:
+        raise ConfigError(f"private key {path}: cannot read it as an SSH private key ({exc})") from None
+    return key
 
 
 def _ignore(done: int, total: int) -> None:
