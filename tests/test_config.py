@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pijler3.config import load_config
 from cli_helpers import pijler3
+from pijler3.config import load_config
 from pijler3.errors import ConfigError
 
 VALID = """\

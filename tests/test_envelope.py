@@ -22,7 +22,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from cli_helpers import pijler3
 from pijler3 import envelope, keys
+from pijler3.errors import InputError
 
 WAVE = "2026-S2"
 ROWS = ["insz", "85073003328", "93051822361", "01022900155"]
@@ -310,6 +312,32 @@ def test_manifest_file_name_cannot_escape_the_destination(ex: Exchange) -> None:
     with pytest.raises(envelope.ManifestError, match="file_name"):
         ex.open(sealed)
     assert not (ex.root / "escaped.csv").exists()
+
+
+def test_a_file_name_holding_an_insz_is_not_sealed(ex: Exchange) -> None:
+    """The manifest travels in clear and names the file: `envelope seal` sealed such a name, the legs did not."""
+    named = ex.root / f"aanvraag_{ROWS[1]}.csv"
+    named.write_bytes(ex.plaintext.read_bytes())
+    with pytest.raises(InputError, match="holds what looks like an INSZ") as caught:
+        ex.seal(plaintext=named)
+    assert ROWS[1] not in str(caught.value)
+    assert not ex.outbox.exists() or list(ex.outbox.iterdir()) == []
+    result = pijler3(
+        "envelope", "seal", str(named), "--to", str(ex.vdab / "bundle.json"),
+        "--sign-with", str(ex.agencies / "signing.pem"), "--wave", WAVE, "--kind", "aanvraag",
+    )  # fmt: skip
+    assert result.code == InputError.exit_code == 2
+    assert ROWS[1] not in result.err and result.err.count("\n") == 1
+    assert list(ex.root.glob("*.age")) == []
+
+
+def test_a_manifest_naming_an_insz_is_refused_without_echoing_it(ex: Exchange) -> None:
+    sealed = ex.seal()
+    resign(ex, sealed, file_name=f"{ROWS[2]}.csv")
+    with pytest.raises(envelope.ManifestError, match="file_name holds what looks like an INSZ") as caught:
+        ex.open(sealed)
+    assert ROWS[2] not in str(caught.value)
+    assert_no_plaintext(ex)
 
 
 def test_existing_output_is_not_replaced_without_force(ex: Exchange) -> None:

@@ -183,7 +183,8 @@ def load_config(path: Path) -> PartyConfig:
     agreement_end = retention.get("agreement_end")
     if agreement_end is not None and (type(agreement_end) is not dt.date):
         raise ConfigError(
-            f"{path}: retention.agreement_end = {_shown(agreement_end)}; expected a TOML date such as 2028-02-14 (no quotes)"
+            f"{path}: retention.agreement_end = {_shown(agreement_end)}; expected a TOML date such as 2028-02-14"
+            " (no quotes)"
         )
 
     endpoint = Endpoint(

@@ -36,7 +36,7 @@ from typing import Any, BinaryIO, Literal, cast, get_args
 import pyrage
 from cryptography.exceptions import InvalidSignature
 
-from pijler3 import keys
+from pijler3 import insz, keys
 from pijler3.digest import Digest, DigestProcess, digest_file
 from pijler3.errors import ConfigError, InputError, Pijler3Error
 
@@ -165,6 +165,11 @@ class Manifest:
             if type(raw[name]) is not wanted:
                 raise ManifestError(f"{where}: manifest field {name!r} must be a {wanted.__name__}")
         manifest = cls(**raw)
+        if insz.shaped_in(manifest.file_name):
+            raise ManifestError(
+                f"{where}: file_name holds what looks like an INSZ (not shown here); refused: names travel in clear."
+                " Ask the sender to name the file after wave and kind and seal it again"
+            )
         problems = [
             f"sender {manifest.sender!r}" if manifest.sender not in keys.PARTIES else "",
             f"recipient {manifest.recipient!r}" if manifest.recipient not in keys.PARTIES else "",
@@ -292,6 +297,12 @@ def seal(
     bundle = keys.load_bundle(to)
     signing_key = keys.load_signing_key(sign_with)
     sender_party: keys.Party = sender if sender is not None else next(p for p in keys.PARTIES if p != bundle.party)
+    if insz.shaped_in(plaintext.name):
+        raise InputError(
+            f"{plaintext.parent}: the name of the file to seal holds what looks like an INSZ (not shown here), and"
+            f" the name travels in clear in the manifest; rename the file, e.g. to {wave}.{checked_kind}.csv, and seal"
+            " again"
+        )
     if not plaintext.is_file():
         raise InputError(f"{plaintext}: file to seal not found")
     out_dir = out_dir or plaintext.parent
