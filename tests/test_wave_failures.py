@@ -6,9 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from pijler3 import keys
+from cli_helpers import pijler3
+from pijler3 import keys, wave
 from pijler3.config import load_config
 from pijler3.errors import ConfigError, InputError
 from pijler3.keys import KeyPermissionError, Party
@@ -135,3 +137,24 @@ def test_a_malformed_key_is_refused_before_any_step(
     assert "garbage" not in str(caught.value) and "abc123" not in str(caught.value)
     assert not (tmp_path / "werk").exists()
     assert not (tmp_path / "restricted.duckdb").exists()
+
+
+def test_a_header_only_kbi_extract_is_refused_before_anything_is_built(tmp_path: Path) -> None:
+    """It built and exported an empty request; only a closed SFTP port kept it from being sent."""
+    config = party_setup(tmp_path)
+    result = pijler3("run-wave", "--config", str(config), "--wave", "2026-S2")
+    assert result.code == InputError.exit_code == 2, result.err
+    assert "extract/personen.csv: holds a header but no rows" in result.err and result.err.count("\n") == 1
+    assert not (tmp_path / "restricted.duckdb").exists()
+    assert not (tmp_path / "uit").exists()
+    assert not (tmp_path / "werk" / "2026-S2" / "stappen").exists()
+
+
+def test_a_request_without_one_valid_insz_is_not_exported(tmp_path: Path) -> None:
+    """Every row invalid (or a filter gone wrong) gives an empty request: refused at export, the file removed."""
+    config = load_config(party_setup(tmp_path))
+    with duckdb.connect(str(tmp_path / "restricted.duckdb")) as con:
+        con.execute("create table aanvraag (insz varchar)")
+    with pytest.raises(InputError, match=r"export-request: the request holds no valid INSZ"):
+        wave._export_request(wave.Run(config, "2026-S2"))
+    assert list((tmp_path / "uit").iterdir()) == []

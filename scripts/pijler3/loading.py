@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -109,11 +109,12 @@ class _Plan:
     sha256: str
 
 
-def load_extract(bron: Bron, folder: Path, database: Path) -> list[LoadedTable]:
+def load_extract(bron: Bron, folder: Path, database: Path, *, require_rows: Collection[str] = ()) -> list[LoadedTable]:
     """Load the extract folder of one source (``DIR/kbi`` or ``DIR/vdab``) into ``bron_<bron>.<stem>`` tables.
 
     Every expected file must be present and no other ``.csv``/``.parquet`` file may be: a misnamed file would otherwise
-    be skipped silently. All files are checked first, then all tables are replaced in one transaction.
+    be skipped silently. All files are checked first, then all tables are replaced in one transaction. A file named in
+    ``require_rows`` (by stem) that holds no rows fails the load.
     """
     folder = Path(folder)
     check_extract_folder(bron, folder)
@@ -125,7 +126,7 @@ def load_extract(bron: Bron, folder: Path, database: Path) -> list[LoadedTable]:
         else _plan_parquet(folder / f"{stem}.parquet", f"{schema}.{stem}", VDAB_PARQUET_COLUMNS[stem])
         for stem in stems
     ]
-    return _execute(database, plans)
+    return _execute(database, plans, {f"{schema}.{stem}" for stem in require_rows})
 
 
 def check_extract_folder(bron: Bron, folder: Path) -> dict[str, Path]:
@@ -174,7 +175,18 @@ def load_exchange_parquet(path: Path, database: Path, table: str, *, columns: Ma
     return _execute(database, [_plan_parquet(path, table, columns)])[0]
 
 
-def _execute(database: Path, plans: Sequence[_Plan]) -> list[LoadedTable]:
+def _execute(database: Path, plans: Sequence[_Plan], require_rows: Collection[str] = ()) -> list[LoadedTable]:
+    created = not database.exists()
+    try:
+        return _load_plans(database, plans, require_rows)
+    except InputError:
+        if created:  # a failed first load leaves no database file behind
+            for leftover in (database, database.with_name(database.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
+
+
+def _load_plans(database: Path, plans: Sequence[_Plan], require_rows: Collection[str]) -> list[LoadedTable]:
     con = duckdb.connect(str(database))
     try:
         con.execute("set preserve_insertion_order = true")
@@ -189,6 +201,12 @@ def _execute(database: Path, plans: Sequence[_Plan]) -> list[LoadedTable]:
                 con.execute(f"create or replace table {current.table} as {current.select_sql}")
                 row = con.execute(f"select count(*) from {current.table}").fetchone()
                 assert row is not None
+                if not row[0] and current.table in require_rows:
+                    con.execute("rollback")
+                    raise InputError(
+                        f"{current.path}: holds a header but no rows; nothing to exchange. Export the file again"
+                        " (check the export's selection) and run the command again"
+                    )
                 loaded.append(LoadedTable(current.table, current.path, int(row[0]), current.sha256))
             con.execute("commit")
         except duckdb.Error as exc:

@@ -43,7 +43,7 @@ from pijler3.config import PartyConfig
 from pijler3.dbt_runner import REPO, DbtPlugin, run_dbt
 from pijler3.docs_site import STATIC_PAGE, publish_page
 from pijler3.envelope import check_wave
-from pijler3.errors import ConfigError, Pijler3Error
+from pijler3.errors import ConfigError, InputError, Pijler3Error
 from pijler3.exchange_files import VERRIJKING_SCHEMA, exporteer_aanvraag, exporteer_verrijking
 from pijler3.gepseudonimiseerd import DATASET_TABLE, exporteer_dataset
 from pijler3.keys import PSEUDONYM_KEY_FILE, load_bundle, load_identities, load_signing_key
@@ -281,7 +281,8 @@ def _done(run: Run, step: Step) -> bool:
 
 def _load_kbi(run: Run) -> Details:
     details: Details = {}
-    for table in load_extract("kbi", run.extract, run.restricted):
+    # No newcomers means an empty request: refused here, before anything is built or sent.
+    for table in load_extract("kbi", run.extract, run.restricted, require_rows=("personen",)):
         stem = table.table.split(".")[1]
         details[f"{stem}_rows"] = table.rijen
         details[f"{stem}_sha256"] = table.sha256
@@ -303,6 +304,13 @@ def _export_request(run: Run) -> Details:
     target = run.outgoing("aanvraag", ".csv")
     target.parent.mkdir(parents=True, exist_ok=True)
     export = exporteer_aanvraag(run.restricted, target)
+    if not export.aantal_rijen:
+        target.unlink()
+        raise InputError(
+            f"[agentschap {run.wave}] export-request: the request holds no valid INSZ, so there is nothing to ask"
+            f" VDAB; check the KBI extract in {run.extract} (the data-quality warnings of build-request name the"
+            " problems), then run the command again"
+        )
     return {"file": target.name, "rows": export.aantal_rijen, "sha256": _sha256(target)}
 
 
