@@ -444,6 +444,31 @@ def _verify_signature(manifest_path: Path, manifest_bytes: bytes, signature: byt
     )
 
 
+def verify_manifest(manifest_path: Path, signature_path: Path, bundle: keys.Bundle) -> Manifest:
+    """The manifest, once its signature verifies with one of ``bundle``'s pinned keys and it names that key.
+
+    ``SignatureError`` when no pinned key made the signature (forged, altered, or a key not pinned); ``ManifestError``
+    for a correctly signed manifest that is malformed. Reads nothing but the two small files.
+    """
+    if manifest_path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise SignatureError(f"{manifest_path}: larger than {MAX_MANIFEST_BYTES} bytes, not a pijler3 manifest")
+    manifest_bytes = manifest_path.read_bytes()
+    signature = signature_path.read_bytes()
+    if len(signature) != 64:
+        raise SignatureError(
+            f"{signature_path}: {len(signature)} bytes, but an Ed25519 signature is 64 raw bytes; the file is damaged "
+            "or not a signature. Nothing was decrypted."
+        )
+    signed_by = _verify_signature(manifest_path, manifest_bytes, signature, bundle)
+    manifest = Manifest.from_bytes(manifest_bytes, manifest_path)
+    if manifest.sender != bundle.party or manifest.sender_key_fingerprint != signed_by:
+        raise ManifestError(
+            f"{manifest_path}: names sender {manifest.sender} with key {manifest.sender_key_fingerprint}, but it was "
+            f"signed by {bundle.party}'s key {signed_by}"
+        )
+    return manifest
+
+
 def _check_replay(ledger: Path, manifest: Manifest, force: bool) -> None:
     earlier = [
         e
@@ -525,22 +550,7 @@ def _open(
     out_dir = out_dir or sealed.parent
 
     # The signature is checked before anything of the manifest is believed or any ciphertext read.
-    if manifest_path.stat().st_size > MAX_MANIFEST_BYTES:
-        raise SignatureError(f"{manifest_path}: larger than {MAX_MANIFEST_BYTES} bytes, not a pijler3 manifest")
-    manifest_bytes = manifest_path.read_bytes()
-    signature = signature_path.read_bytes()
-    if len(signature) != 64:
-        raise SignatureError(
-            f"{signature_path}: {len(signature)} bytes, but an Ed25519 signature is 64 raw bytes; the file is damaged "
-            "or not a signature. Nothing was decrypted."
-        )
-    signed_by = _verify_signature(manifest_path, manifest_bytes, signature, bundle)
-    manifest = Manifest.from_bytes(manifest_bytes, manifest_path)
-    if manifest.sender != bundle.party or manifest.sender_key_fingerprint != signed_by:
-        raise ManifestError(
-            f"{manifest_path}: names sender {manifest.sender} with key {manifest.sender_key_fingerprint}, but it was "
-            f"signed by {bundle.party}'s key {signed_by}"
-        )
+    manifest = verify_manifest(manifest_path, signature_path, bundle)
     if manifest.kind != kind:
         raise WrongKindError(f"{sealed}: holds a {manifest.kind} file, not the {kind} file asked for")
     if manifest.wave != wave:
