@@ -5,6 +5,7 @@ Every refusal test also checks that no plaintext (nor a temp file holding it) is
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -12,6 +13,9 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -240,6 +244,46 @@ def test_replayed_wave_same_and_older(ex: Exchange) -> None:
     assert forced.plaintext.exists()
     ledger = json.loads((ex.vdab / ".ontvangen.json").read_text())["opened"]
     assert [(e["wave"], e["forced"]) for e in ledger] == [(WAVE, False), ("2026-S1", True)]
+
+
+def test_concurrent_opens_cannot_both_pass_the_replay_check(ex: Exchange) -> None:
+    """The ledger was read and rewritten without a lock: concurrent opens of the same wave all passed the check
+    (and one could drop another's entry)."""
+    sealed = [
+        envelope.seal(ex.plaintext, to=ex.vdab / "bundle.json", sign_with=ex.agencies / "signing.pem", wave=WAVE,
+                      kind="aanvraag", out_dir=ex.root / f"copy{i}").ciphertext
+        for i in range(6)
+    ]  # fmt: skip
+    start = threading.Barrier(len(sealed))
+
+    def open_one(index: int) -> str:
+        start.wait()
+        try:
+            envelope.open_envelope(
+                sealed[index], sender_bundle=ex.agencies / "bundle.json", identity=ex.vdab / "age.key", wave=WAVE,
+                kind="aanvraag", out_dir=ex.root / f"in{index}",
+            )  # fmt: skip
+        except envelope.ReplayError:
+            return "replay"
+        return "opened"
+
+    with ThreadPoolExecutor(len(sealed)) as pool:
+        outcomes = list(pool.map(open_one, range(len(sealed))))
+    assert sorted(outcomes) == ["opened"] + ["replay"] * (len(sealed) - 1)
+    ledger = json.loads((ex.vdab / envelope.LEDGER_FILE).read_text())
+    assert len(ledger["opened"]) == 1
+
+
+def test_an_open_waits_for_the_ledger_lock(ex: Exchange) -> None:
+    sealed = ex.seal()
+    lock = os.open(ex.vdab / f"{envelope.LEDGER_FILE}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(ex.open, sealed)
+        time.sleep(0.5)
+        assert not pending.done(), "opened while another process held the ledger"
+        os.close(lock)
+        assert pending.result(timeout=30).plaintext.is_file()
 
 
 def test_replay_is_tracked_per_kind(ex: Exchange) -> None:

@@ -24,11 +24,13 @@ Rust and the digests read 1 MiB chunks. The digests of the file being written ar
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, cast, get_args
@@ -395,6 +397,18 @@ def _load_ledger(path: Path) -> list[dict[str, Any]]:
     return cast(list[dict[str, Any]], data["opened"])
 
 
+@contextmanager
+def _ledger_lock(ledger: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``LEDGER.lock`` beside the ledger (the ledger itself is replaced by rename)."""
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(ledger.with_name(ledger.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def _append_ledger(path: Path, entry: dict[str, Any]) -> None:
     entries = [*_load_ledger(path), entry]
     data = json.dumps({"format": LEDGER_FORMAT, "version": 1, "opened": entries}, indent=2) + "\n"
@@ -499,10 +513,15 @@ def open_envelope(
     """Verify, check and decrypt ``NAME.age``; return where the plaintext now is.
 
     ``ledger`` (default ``.ontvangen.json`` beside the identity file) records every opened envelope; a wave at or
-    before the last one opened for the same sender and kind is refused unless ``force``.
+    before the last one opened for the same sender and kind is refused unless ``force``. Opens that share a ledger
+    run one at a time (``LEDGER.lock``), so concurrent runs cannot both open the same wave or lose an entry.
     """
+    ledger = ledger or identity.parent / LEDGER_FILE
     try:
-        opened = _open(sealed, sender_bundle, identity, wave, kind, out_dir, ledger, force)
+        # One open at a time per ledger, from the replay check to the new entry: two concurrent opens could otherwise
+        # both pass the check, or one could overwrite the other's entry.
+        with _ledger_lock(ledger):
+            opened = _open(sealed, sender_bundle, identity, wave, kind, out_dir, ledger, force)
     except Pijler3Error as exc:
         _emit(on_event, "envelope.refused", {"file": str(sealed), "error": type(exc).__name__, "reason": str(exc)})
         raise
@@ -532,7 +551,7 @@ def _open(
     wave: str,
     kind: str,
     out_dir: Path | None,
-    ledger: Path | None,
+    ledger: Path,
     force: bool,
 ) -> Opened:
     check_wave(wave)
@@ -546,7 +565,6 @@ def _open(
         )
     bundle = keys.load_bundle(sender_bundle)
     identities = keys.load_identities(identity_path)
-    ledger = ledger or identity_path.parent / LEDGER_FILE
     out_dir = out_dir or sealed.parent
 
     # The signature is checked before anything of the manifest is believed or any ciphertext read.
