@@ -286,6 +286,21 @@ def test_an_open_waits_for_the_ledger_lock(ex: Exchange) -> None:
         assert pending.result(timeout=30).plaintext.is_file()
 
 
+def test_a_restarted_wave_accepts_a_newer_envelope_once_but_never_the_old_one(ex: Exchange) -> None:
+    sealed = ex.seal()
+    ex.open(sealed)
+    ledger = ex.vdab / envelope.LEDGER_FILE
+    envelope.restart_wave(ledger, "agentschap", "aanvraag", WAVE)
+    (ex.inbox / ex.plaintext.name).unlink()
+    with pytest.raises(envelope.ReplayError):
+        ex.open(sealed)  # the envelope opened before the restart, replayed
+    resign(ex, sealed, created_at="2999-01-01T00:00:00Z")  # sealed after the restart
+    assert ex.open(sealed).plaintext.is_file()
+    (ex.inbox / ex.plaintext.name).unlink()
+    with pytest.raises(envelope.ReplayError):
+        ex.open(sealed)  # once
+
+
 def test_replay_is_tracked_per_kind(ex: Exchange) -> None:
     ex.open(ex.seal(kind="aanvraag"))
     feedback = ex.root / "feedback.csv"

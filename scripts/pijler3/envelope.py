@@ -483,12 +483,23 @@ def verify_manifest(manifest_path: Path, signature_path: Path, bundle: keys.Bund
     return manifest
 
 
+def restart_wave(ledger: Path, sender: keys.Party, kind: Kind, wave: str) -> None:
+    """Record that ``wave`` starts over (both parties agreed): an envelope of ``kind`` from ``sender`` for it may be
+    opened once more, provided it was sealed after the earlier one was opened — a copy of that one stays refused."""
+    with _ledger_lock(ledger):
+        _append_ledger(ledger, {"sender": sender, "kind": kind, "wave": wave, "restarted_at": _now()})
+
+
 def _check_replay(ledger: Path, manifest: Manifest, force: bool) -> None:
-    earlier = [
-        e
-        for e in _load_ledger(ledger)
-        if e.get("sender") == manifest.sender and e.get("kind") == manifest.kind and str(e.get("wave")) >= manifest.wave
-    ]
+    same = [e for e in _load_ledger(ledger) if e.get("sender") == manifest.sender and e.get("kind") == manifest.kind]
+    earlier = [e for e in same if "opened_at" in e and str(e.get("wave")) >= manifest.wave]
+    restarts = [i for i, e in enumerate(same) if "restarted_at" in e and e.get("wave") == manifest.wave]
+    if restarts:
+        # Openings of this wave before the last restart (the ledger is in order) no longer count, for an envelope
+        # sealed after each of them was opened.
+        superseded = [e for e in same[: restarts[-1]] if "opened_at" in e and e.get("wave") == manifest.wave]
+        if all(manifest.created_at > str(e["opened_at"]) for e in superseded):
+            earlier = [e for e in earlier if not any(e is old for old in superseded)]
     if earlier and not force:
         last = max(earlier, key=lambda e: str(e.get("wave")))
         raise ReplayError(

@@ -42,11 +42,12 @@ from pijler3.bi import marts_from_manifest, publish
 from pijler3.config import PartyConfig
 from pijler3.dbt_runner import REPO, DbtPlugin, run_dbt
 from pijler3.docs_site import STATIC_PAGE, publish_page
-from pijler3.envelope import check_wave
+from pijler3.envelope import LEDGER_FILE, Kind, check_wave
+from pijler3.envelope import restart_wave as restart_ledger
 from pijler3.errors import ConfigError, InputError, Pijler3Error
 from pijler3.exchange_files import VERRIJKING_SCHEMA, exporteer_aanvraag, exporteer_verrijking
 from pijler3.gepseudonimiseerd import DATASET_TABLE, exporteer_dataset
-from pijler3.keys import PSEUDONYM_KEY_FILE, load_bundle, load_identities, load_signing_key
+from pijler3.keys import PSEUDONYM_KEY_FILE, Party, load_bundle, load_identities, load_signing_key
 from pijler3.legs import NotYetAvailable, run_leg
 from pijler3.loading import (
     VDAB_PARQUET_COLUMNS,
@@ -193,8 +194,13 @@ class WaveResult:
         return self.steps[-1].step if self.status == "waiting" else None
 
 
-def run_wave(config: PartyConfig, wave: str | None = None, *, progress: Progress | None = None) -> WaveResult:
-    """Run ``config``'s party's steps for ``wave`` (default: the config's), resuming after the last verified step."""
+def run_wave(
+    config: PartyConfig, wave: str | None = None, *, progress: Progress | None = None, restart: bool = False
+) -> WaveResult:
+    """Run ``config``'s party's steps for ``wave`` (default: the config's), resuming after the last verified step.
+
+    ``restart`` starts the wave over first (``restart_wave``); both parties do so, agreed out of band.
+    """
     wave = wave or config.wave
     if wave is None:
         raise ConfigError(f"no wave given: pass --wave (e.g. 2026-S1) or set wave in {config.path}")
@@ -204,6 +210,8 @@ def run_wave(config: PartyConfig, wave: str | None = None, *, progress: Progress
     run = Run(config, wave)
     steps = STEPS[config.party]
     audit = AuditLog(config.audit_log, config.party)
+    if restart:
+        say(f"[{config.party} {wave}] starting over: earlier records kept in {restart_wave(run, audit)}")
     # Everything a wave writes (databases, exchange files, dbt logs) is for this party's account only; the two
     # public artefacts, the BI file and the data dictionary, set their own mode.
     previous_umask = os.umask(0o077)
@@ -211,6 +219,44 @@ def run_wave(config: PartyConfig, wave: str | None = None, *, progress: Progress
         return _run_steps(config, wave, run, steps, audit, say)
     finally:
         os.umask(previous_umask)
+
+
+# What a wave receives from the other party, per receiving party (for a restart: the envelope to accept once more).
+_RECEIVES: Mapping[str, tuple[Kind, Party]] = {"agentschap": ("verrijking", "vdab"), "vdab": ("aanvraag", "agentschap")}
+
+
+def restart_wave(run: Run, audit: AuditLog) -> Path:
+    """Start ``run``'s wave over, e.g. with a corrected extract: its records, envelopes and dbt results are moved to
+    ``<work>/herstart/<wave>-<time>/`` (kept as evidence), the files it built are removed, and the ledger accepts one
+    new request or enrichment for the wave (sealed after the earlier one was opened). Refused once the pseudonymised
+    dataset was shared: VDAB then holds the wave's result."""
+    config, wave = run.config, run.wave
+    if (
+        run.leg_marker("gepseudonimiseerd", "verzonden").exists()
+        or run.leg_marker("gepseudonimiseerd", "ontvangen").exists()
+    ):
+        raise InputError(
+            f"wave {wave}: the pseudonymised dataset was shared already, so the wave is not started over; correct the"
+            " extract for the next wave instead"
+        )
+    kept = config.work / "herstart" / f"{wave}-{_now().replace(':', '')}"
+    if (config.work / wave).exists():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(config.work / wave, kept)
+    built = [
+        run.outgoing(kind, suffix)
+        for kind in ("aanvraag", "verrijking", "gepseudonimiseerd")
+        for suffix in (".csv", ".parquet")
+    ]
+    built += [run.incoming(kind, suffix) for kind in ("aanvraag", "verrijking") for suffix in (".csv", ".parquet")]
+    if config.party == "agentschap":
+        built += [run.restricted, run.restricted.with_name(run.restricted.name + ".wal")]
+    for path in built:
+        path.unlink(missing_ok=True)
+    kind, sender = _RECEIVES[config.party]
+    restart_ledger(config.age_identity.parent / LEDGER_FILE, sender, kind, wave)
+    audit.record("wave-restart", wave=wave, kept_in=str(kept), files_removed=sum(1 for _ in built))
+    return kept
 
 
 def _check_keys(config: PartyConfig) -> None:
@@ -337,9 +383,32 @@ def _leg_done(kind: str, direction: Literal["verzonden", "ontvangen"]) -> Callab
     return lambda run, details: run.leg_marker(kind, direction).is_file()
 
 
+class ExtractChanged(InputError):
+    """The source extract differs from the one the wave's request was built from."""
+
+
+def _check_same_kbi_extract(run: Run, loaded: Mapping[str, Scalar] | None = None) -> None:
+    """Refuse to go on when the KBI extract differs from the one load-kbi recorded (the request was built from it):
+    a newcomer added since was never sent to VDAB, yet would enter the pseudonymised dataset and the marts."""
+    recorded = run.details("load-kbi") or {}
+    files = check_extract_folder("kbi", run.extract)
+    for stem, path in files.items():
+        now = loaded[f"{stem}_sha256"] if loaded is not None else _sha256(path)
+        then = recorded.get(f"{stem}_sha256")
+        if now != then:
+            raise ExtractChanged(
+                f"{path}: changed since the request of wave {run.wave} was built from it (sha-256 {str(then)[:12]}…"
+                f" then, {str(now)[:12]}… now). Put back the extract the request was built from and run again, or"
+                f" start the wave over with the new one: pijler3 run-wave --config {run.config.path} --wave"
+                f" {run.wave} --restart"
+            )
+
+
 def _load_enrichment(run: Run) -> Details:
     # The KBI extract is loaded again: the restricted database may have been removed since the request was sent.
+    _check_same_kbi_extract(run)
     details = _load_kbi(run)
+    _check_same_kbi_extract(run, details)  # it may have changed while it was loaded
     loaded = load_exchange_parquet(
         run.incoming("verrijking", ".parquet"), run.restricted, "uitwisseling.verrijking", columns=VERRIJKING_SCHEMA
     )
