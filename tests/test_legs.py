@@ -249,6 +249,8 @@ def test_a_forged_or_replayed_envelope_is_quarantined_instead_of_blocking_the_wa
     envelope.seal(forged, to=agencies_bundle, sign_with=stranger / "signing.pem", wave=WAVE, kind="verrijking",
                   sender="vdab", out_dir=inbox)  # fmt: skip
 
+    manifest = inbox / f"{WAVE}.verrijking.parquet.manifest.json"
+    manifest.write_text(manifest.read_text().replace(f'"{WAVE}.verrijking.parquet"', f'"{INSZ[0]}.parquet"'))
     waiting = pijler3("leg", "receive-enrichment", "--config", str(parties.paths["agentschap"]))
     assert waiting.code == 75 and "1 envelope(s) not signed by vdab's pinned key" in waiting.err, waiting.err
 
@@ -276,6 +278,7 @@ def test_a_forged_or_replayed_envelope_is_quarantined_instead_of_blocking_the_wa
         for name in ("parquet", "oud.csv")
         for suffix in (".manifest.json", ".manifest.sig")
     )
+    assert not any(INSZ[0] in p.read_text(errors="replace") for p in (config.work / WAVE / "quarantaine").iterdir())
     events = [e for e in read_audit_log(config.audit_log) if e["event"] == "quarantaine"]
     assert [e["reason"] for e in events] == ["UnknownSenderKeyError", "UnexpectedWaveError", "UnknownSenderKeyError"]
     assert {e["remote_path"] for e in events} == {

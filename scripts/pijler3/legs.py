@@ -367,10 +367,16 @@ def _quarantine(
     audit: AuditLog,
     reason: envelope.EnvelopeError,
 ) -> None:
-    """Keep the refused manifest and signature as evidence, remove the envelope from the server, record why."""
+    """Keep the refused manifest and signature as evidence, remove the envelope from the server, record why.
+
+    A manifest holding something shaped like an INSZ is not kept: the wave's INSZ scan would (rightly) fail on it.
+    """
     quarantine.mkdir(parents=True, exist_ok=True)
     for remote_file in files:
         local = download / remote_file.name
+        manifest = local.name.endswith(MANIFEST_SUFFIX) and local.exists()
+        if manifest and insz.shaped_in(local.read_bytes().decode("utf-8", errors="replace")):
+            local.unlink()
         if local.exists():
             os.replace(local, quarantine / remote_file.name)
         sftp.remove(remote_file.path, wave=wave, kind=leg.kind)
