@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import pijler3
 from pijler3.config import load_config
 from pijler3.errors import ConfigError
 
@@ -75,3 +76,36 @@ def test_mistakes_name_the_file_and_the_key(tmp_path: Path, change: tuple[str, s
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml")
+
+
+SECRET = "0f" * 32  # shaped like the agencies' pseudonym key
+
+
+@pytest.mark.parametrize(
+    ("change", "hidden"),
+    [
+        (('folder = "keys/vdab"', f'folder = "{SECRET}"'), SECRET),
+        (('folder = "keys/vdab"', f'folder = "keys/{SECRET[:40]}"'), SECRET[:40]),
+        (('key = "keys/vdab/ssh_ed25519"', 'key = "AGE-SECRET-KEY-1QQQQ"'), "AGE-SECRET-KEY-1QQQQ"),
+        (('work = "vdab/werk"', 'work = "werk/85073003328"'), "85073003328"),
+        (("port = 2222", f'port = "{SECRET}"'), SECRET),
+        (("port = 2222", "port = 85073003328"), "85073003328"),
+    ],
+    ids=["pseudonym-key-as-folder", "part-of-a-key", "age-identity", "insz-in-a-path", "key-as-port", "insz-as-port"],
+)
+def test_a_secret_or_an_insz_in_the_configuration_is_refused_and_never_echoed(
+    tmp_path: Path, change: tuple[str, str], hidden: str
+) -> None:
+    """The pseudonym secret pasted as [keys] folder came back in a 'not found' message as part of a path."""
+    path = write(tmp_path, VALID.replace(*change))
+    with pytest.raises(ConfigError, match=r"looks like (a key itself|an INSZ)|not shown") as caught:
+        load_config(path)
+    assert hidden not in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_the_cli_refuses_a_pasted_secret_with_exit_3_and_keeps_it_out_of_stderr(tmp_path: Path) -> None:
+    path = write(tmp_path, VALID.replace('folder = "keys/vdab"', f'folder = "{SECRET}"'))
+    result = pijler3("run-wave", "--config", str(path), "--wave", "2026-S1")
+    assert result.code == ConfigError.exit_code == 3
+    assert SECRET not in result.out + result.err
+    assert result.err.count("\n") == 1 and "keys.folder holds what looks like a key itself" in result.err

@@ -5,6 +5,7 @@ Every refusal test also checks that no plaintext (nor a temp file holding it) is
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -12,6 +13,9 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +26,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from cli_helpers import pijler3
 from pijler3 import envelope, keys
+from pijler3.errors import InputError
 
 WAVE = "2026-S2"
 ROWS = ["insz", "85073003328", "93051822361", "01022900155"]
@@ -240,6 +246,61 @@ def test_replayed_wave_same_and_older(ex: Exchange) -> None:
     assert [(e["wave"], e["forced"]) for e in ledger] == [(WAVE, False), ("2026-S1", True)]
 
 
+def test_concurrent_opens_cannot_both_pass_the_replay_check(ex: Exchange) -> None:
+    """The ledger was read and rewritten without a lock: concurrent opens of the same wave all passed the check
+    (and one could drop another's entry)."""
+    sealed = [
+        envelope.seal(ex.plaintext, to=ex.vdab / "bundle.json", sign_with=ex.agencies / "signing.pem", wave=WAVE,
+                      kind="aanvraag", out_dir=ex.root / f"copy{i}").ciphertext
+        for i in range(6)
+    ]  # fmt: skip
+    start = threading.Barrier(len(sealed))
+
+    def open_one(index: int) -> str:
+        start.wait()
+        try:
+            envelope.open_envelope(
+                sealed[index], sender_bundle=ex.agencies / "bundle.json", identity=ex.vdab / "age.key", wave=WAVE,
+                kind="aanvraag", out_dir=ex.root / f"in{index}",
+            )  # fmt: skip
+        except envelope.ReplayError:
+            return "replay"
+        return "opened"
+
+    with ThreadPoolExecutor(len(sealed)) as pool:
+        outcomes = list(pool.map(open_one, range(len(sealed))))
+    assert sorted(outcomes) == ["opened"] + ["replay"] * (len(sealed) - 1)
+    ledger = json.loads((ex.vdab / envelope.LEDGER_FILE).read_text())
+    assert len(ledger["opened"]) == 1
+
+
+def test_an_open_waits_for_the_ledger_lock(ex: Exchange) -> None:
+    sealed = ex.seal()
+    lock = os.open(ex.vdab / f"{envelope.LEDGER_FILE}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(ex.open, sealed)
+        time.sleep(0.5)
+        assert not pending.done(), "opened while another process held the ledger"
+        os.close(lock)
+        assert pending.result(timeout=30).plaintext.is_file()
+
+
+def test_a_restarted_wave_accepts_a_newer_envelope_once_but_never_the_old_one(ex: Exchange) -> None:
+    sealed = ex.seal()
+    ex.open(sealed)
+    ledger = ex.vdab / envelope.LEDGER_FILE
+    envelope.restart_wave(ledger, "agentschap", "aanvraag", WAVE)
+    (ex.inbox / ex.plaintext.name).unlink()
+    with pytest.raises(envelope.ReplayError):
+        ex.open(sealed)  # the envelope opened before the restart, replayed
+    resign(ex, sealed, created_at="2999-01-01T00:00:00Z")  # sealed after the restart
+    assert ex.open(sealed).plaintext.is_file()
+    (ex.inbox / ex.plaintext.name).unlink()
+    with pytest.raises(envelope.ReplayError):
+        ex.open(sealed)  # once
+
+
 def test_replay_is_tracked_per_kind(ex: Exchange) -> None:
     ex.open(ex.seal(kind="aanvraag"))
     feedback = ex.root / "feedback.csv"
@@ -310,6 +371,32 @@ def test_manifest_file_name_cannot_escape_the_destination(ex: Exchange) -> None:
     with pytest.raises(envelope.ManifestError, match="file_name"):
         ex.open(sealed)
     assert not (ex.root / "escaped.csv").exists()
+
+
+def test_a_file_name_holding_an_insz_is_not_sealed(ex: Exchange) -> None:
+    """The manifest travels in clear and names the file: `envelope seal` sealed such a name, the legs did not."""
+    named = ex.root / f"aanvraag_{ROWS[1]}.csv"
+    named.write_bytes(ex.plaintext.read_bytes())
+    with pytest.raises(InputError, match="holds what looks like an INSZ") as caught:
+        ex.seal(plaintext=named)
+    assert ROWS[1] not in str(caught.value)
+    assert not ex.outbox.exists() or list(ex.outbox.iterdir()) == []
+    result = pijler3(
+        "envelope", "seal", str(named), "--to", str(ex.vdab / "bundle.json"),
+        "--sign-with", str(ex.agencies / "signing.pem"), "--wave", WAVE, "--kind", "aanvraag",
+    )  # fmt: skip
+    assert result.code == InputError.exit_code == 2
+    assert ROWS[1] not in result.err and result.err.count("\n") == 1
+    assert list(ex.root.glob("*.age")) == []
+
+
+def test_a_manifest_naming_an_insz_is_refused_without_echoing_it(ex: Exchange) -> None:
+    sealed = ex.seal()
+    resign(ex, sealed, file_name=f"{ROWS[2]}.csv")
+    with pytest.raises(envelope.ManifestError, match="file_name holds what looks like an INSZ") as caught:
+        ex.open(sealed)
+    assert ROWS[2] not in str(caught.value)
+    assert_no_plaintext(ex)
 
 
 def test_existing_output_is_not_replaced_without_force(ex: Exchange) -> None:

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyrage import x25519
 
+from cli_helpers import pijler3
 from pijler3 import envelope, keys
 from pijler3.errors import ConfigError
 
@@ -185,3 +186,19 @@ def test_cli_generate_and_fingerprint(tmp_path: Path) -> None:
     again = _cli("keys", "generate", "--party", "agentschap", "--out", str(tmp_path))
     assert again.returncode == ConfigError.exit_code
     assert again.stderr.startswith("pijler3: error:") and "Traceback" not in again.stderr
+
+
+def test_private_keys_are_not_written_inside_a_git_work_tree_unless_asked(tmp_path: Path) -> None:
+    """`keys generate --out keys/agentschap`, run from the clone as the runbook said, wrote private keys into the
+    working tree."""
+    clone = tmp_path / "clone"
+    (clone / ".git").mkdir(parents=True)
+    refused = pijler3("keys", "generate", "--party", "agentschap", "--out", "keys/agentschap", cwd=clone)
+    assert refused.code == ConfigError.exit_code == 3
+    assert refused.err.count("\n") == 1 and "inside the git work tree" in refused.err
+    assert not (clone / "keys").exists()
+    allowed = pijler3(
+        "keys", "generate", "--party", "agentschap", "--out", "keys/agentschap", "--inside-git-work-tree", cwd=clone
+    )
+    assert allowed.code == 0, allowed.err
+    assert (clone / "keys" / "agentschap" / "pseudonym.key").is_file()

@@ -10,12 +10,15 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner
 
+from cli_helpers import pijler3
+from pijler3 import envelope
 from pijler3 import keys as party_keys
 from pijler3.audit import read_audit_log
 from pijler3.cli import cli
 from pijler3.config import PartyConfig, load_config
 from pijler3.errors import ConfigError
 from pijler3.legs import LEGS, NotYetAvailable, run_leg
+from pijler3.sftp.keys import known_hosts_line, public_key_of
 from pijler3.sftp.transport import ConnectionFailed
 
 if TYPE_CHECKING:
@@ -188,3 +191,97 @@ def test_cli_runs_a_leg_and_repeats_safely(parties: Parties, exchange: Exchange)
     assert f"sent {WAVE}.aanvraag.csv.age" in first.output
     second = CliRunner().invoke(cli, args)
     assert second.exit_code == 0 and "nothing to do" in second.output
+
+
+def variant(parties: Parties, party: str, name: str, **changes: Path) -> Path:
+    """A copy of ``party``'s configuration with other [sftp] file paths (``key``, ``known_hosts``)."""
+    text = parties.paths[party].read_text(encoding="utf-8")
+    for key, value in changes.items():
+        current = str(getattr(parties.config(party).sftp, key))
+        text = text.replace(f'{key} = "{current}"', f'{key} = "{value}"')
+    path = parties.base / f"{party}-{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_transport_failures_exit_with_the_documented_codes(
+    parties: Parties, exchange: Exchange, tmp_path: Path
+) -> None:
+    """They all exited 1: a scheduler could not tell "try again later" from "fix the configuration"."""
+    parties.outgoing("agentschap", "aanvraag")
+    parties.run("send-request")
+    unknown = tmp_path / "known_hosts_empty"
+    unknown.write_text("")
+    changed = tmp_path / "known_hosts_changed"
+    changed.write_text(known_hosts_line("127.0.0.1", exchange.port, public_key_of(exchange.keys.other_host)) + "\n")
+    cases = [
+        ("unknown-host", {"known_hosts": unknown}, 3, "host key unknown"),
+        ("changed-host", {"known_hosts": changed}, 3, "HOST KEY CHANGED"),
+        ("stranger-key", {"key": exchange.keys.stranger}, 3, "refused key"),
+    ]
+    for name, changes, code, message in cases:
+        result = pijler3("leg", "receive-request", "--config", str(variant(parties, "vdab", name, **changes)))
+        assert (result.code, message in result.err) == (code, True), (name, result.err)
+
+    sealed = exchange.root / "naar-vdab" / f"{WAVE}.aanvraag.csv.age"
+    sealed.write_bytes(sealed.read_bytes()[:-100])
+    result = pijler3("leg", "receive-request", "--config", str(parties.paths["vdab"]))
+    assert result.code == 4 and "bytes on the server, but agentschap signed" in result.err, result.err
+    assert result.err.count("\n") == 1
+    assert not (parties.config("vdab").incoming / f"{WAVE}.aanvraag.csv").exists()
+
+    exchange.stop()
+    result = pijler3("leg", "receive-request", "--config", str(parties.paths["vdab"]))
+    assert result.code == 75 and "failed after 2 attempts" in result.err, result.err
+
+
+def test_a_forged_or_replayed_envelope_is_quarantined_instead_of_blocking_the_wave(
+    parties: Parties, exchange: Exchange, tmp_path: Path
+) -> None:
+    """A second enrichment signed by a key that is not pinned made the receiver refuse the whole wave."""
+    inbox = exchange.root / "naar-agentschap"
+    agencies_bundle = parties.base / "keys" / "agentschap" / "bundle.json"
+    stranger = tmp_path / "stranger"
+    party_keys.generate("vdab", stranger)  # calls itself vdab; its key is not the one the agencies pinned
+    forged = tmp_path / "forged" / f"{WAVE}.verrijking.parquet"
+    forged.parent.mkdir()
+    forged.write_text(FILES["verrijking"] + "90021512469,00\n", encoding="utf-8")
+    envelope.seal(forged, to=agencies_bundle, sign_with=stranger / "signing.pem", wave=WAVE, kind="verrijking",
+                  sender="vdab", out_dir=inbox)  # fmt: skip
+
+    manifest = inbox / f"{WAVE}.verrijking.parquet.manifest.json"
+    manifest.write_text(manifest.read_text().replace(f'"{WAVE}.verrijking.parquet"', f'"{INSZ[0]}.parquet"'))
+    waiting = pijler3("leg", "receive-enrichment", "--config", str(parties.paths["agentschap"]))
+    assert waiting.code == 75 and "1 envelope(s) not signed by vdab's pinned key" in waiting.err, waiting.err
+
+    # Again, next to the genuine answer, plus VDAB's own envelope of another wave renamed into this one (a replay).
+    envelope.seal(forged, to=agencies_bundle, sign_with=stranger / "signing.pem", wave=WAVE, kind="verrijking",
+                  sender="vdab", out_dir=inbox)  # fmt: skip
+    old = tmp_path / "old" / f"{WAVE}.verrijking.csv"
+    old.parent.mkdir()
+    old.write_text(FILES["verrijking"], encoding="utf-8")
+    replay = envelope.seal(old, to=agencies_bundle, sign_with=parties.base / "keys" / "vdab" / "signing.pem",
+                           wave="2026-S1", kind="verrijking", out_dir=tmp_path / "old")  # fmt: skip
+    for path in (replay.ciphertext, replay.manifest_path, replay.signature):
+        path.rename(inbox / path.name.replace(f"{WAVE}.verrijking.csv", f"{WAVE}.verrijking.oud.csv"))
+    parties.outgoing("vdab", "verrijking")
+    parties.run("send-enrichment")
+
+    done, message, received = parties.run("receive-enrichment")
+    assert done, message
+    assert received is not None and received.read_text(encoding="utf-8") == FILES["verrijking"]
+    assert server_files(exchange) == []
+    config = parties.config("agentschap")
+    kept = sorted(p.name for p in (config.work / WAVE / "quarantaine").iterdir())
+    assert kept == sorted(
+        f"{WAVE}.verrijking.{name}{suffix}"
+        for name in ("parquet", "oud.csv")
+        for suffix in (".manifest.json", ".manifest.sig")
+    )
+    assert not any(INSZ[0] in p.read_text(errors="replace") for p in (config.work / WAVE / "quarantaine").iterdir())
+    events = [e for e in read_audit_log(config.audit_log) if e["event"] == "quarantaine"]
+    assert [e["reason"] for e in events] == ["UnknownSenderKeyError", "UnexpectedWaveError", "UnknownSenderKeyError"]
+    assert {e["remote_path"] for e in events} == {
+        f"naar-agentschap/{WAVE}.verrijking.parquet.manifest.sig",
+        f"naar-agentschap/{WAVE}.verrijking.oud.csv.manifest.sig",
+    }

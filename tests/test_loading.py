@@ -135,6 +135,13 @@ BAD_CSV = [
         id="utf-16",
     ),
     pytest.param(b"", r"personen\.csv: the file is empty", id="empty"),
+    pytest.param(b"\xef\xbb\xbf", r"personen\.csv: the file is empty", id="bom-only"),
+    pytest.param(b"\xef\xbb\xbf\r\n", r"personen\.csv: the file is empty", id="bom-and-line-break"),
+    pytest.param(
+        csv_text(PERSONEN, KBI_PERSONEN[:3]).replace("hoog;Turkije", "hoog;Tur\x00kije"),
+        r"personen\.csv: line 4: holds a NUL byte",
+        id="nul-in-a-field",
+    ),
 ]
 
 

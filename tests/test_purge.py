@@ -9,6 +9,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from cli_helpers import pijler3
 from pijler3.audit import read_audit_log
 from pijler3.cli import cli
 from pijler3.demo import WAVES, exchange
@@ -61,6 +62,21 @@ def test_dry_run_lists_and_changes_nothing_then_the_real_run_removes_the_old_wav
     [event] = purge_events(demo_copy, "agentschap")
     assert event["waves"] == WAVES[0] and int(str(event["rows_removed"])) > 0
     assert event["server_files_removed"] == 1
+
+
+def test_with_the_server_down_a_dry_run_lists_the_local_part_and_a_real_run_changes_nothing(demo_copy: Path) -> None:
+    """`purge --dry-run` contacted the server and failed after five retries when it was down."""
+    config = demo_copy / "agentschap" / "agentschap.toml"  # names the port of the demo's server, which has stopped
+    monitoring = demo_copy / "agentschap" / "monitoring.duckdb"
+    before = waves_per_table(monitoring)
+    dry = pijler3("purge", "--config", str(config), "--keep-waves", "1", "--dry-run")
+    assert dry.code == 0, dry.err
+    assert f"would remove waves: {WAVES[0]}" in dry.out and "not reachable" in dry.out
+
+    config.write_text(config.read_text().replace("[sftp]\n", "[sftp]\nattempts = 1\n"))
+    real = pijler3("purge", "--config", str(config), "--keep-waves", "1")
+    assert real.code == 75 and "failed after 1 attempts" in real.err, real.err
+    assert waves_per_table(monitoring) == before and purge_events(demo_copy, "agentschap") == []
 
 
 def test_retention_date_from_the_configuration_and_vdab_copy(demo_copy: Path) -> None:

@@ -4,11 +4,13 @@ resume, the reference dates, the INSZ scan and the configuration it needs."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from cli_helpers import pijler3
 from conftest import require_tool
 from demo_helpers import Demo
 from pijler3 import wave as wave_module
@@ -73,13 +75,41 @@ def test_cli_run_wave_on_a_finished_demo_has_nothing_to_do(demo_copy: Path) -> N
 
 
 @pytest.mark.slow
-def test_a_wave_without_the_answer_waits_with_exit_code_75(demo_copy: Path) -> None:
+def test_a_wave_waits_with_75_refuses_an_extract_changed_since_its_request_and_can_start_over(demo_copy: Path) -> None:
+    """A row appended to personen.csv between the request and the dataset build was accepted silently: a newcomer
+    never sent to VDAB entered the pseudonymised dataset and the marts."""
+    wave = "2026-S2"
+    agencies = ["run-wave", "--config", str(demo_copy / "agentschap" / "agentschap.toml"), "--wave", wave]
+    vdab = ["run-wave", "--config", str(demo_copy / "vdab" / "vdab.toml"), "--wave", wave]
+    personen = demo_copy / "sources" / "kbi" / "personen.csv"
     with exchange(demo_copy):
-        result = CliRunner().invoke(
-            cli, ["run-wave", "--config", str(demo_copy / "agentschap" / "agentschap.toml"), "--wave", "2026-S2"]
-        )
-    assert result.exit_code == 75, result.output
-    assert "waiting at receive-enrichment" in result.output
+        first = pijler3(*agencies)
+        assert first.code == 75 and "waiting at receive-enrichment" in first.out, first.err
+        assert pijler3(*vdab).code == 75
+
+        lines = personen.read_text(encoding="utf-8").splitlines(keepends=True)
+        personen.write_text("".join([*lines, lines[1]]), encoding="utf-8")  # one more row, as a late export would
+        changed = pijler3(*agencies)
+        assert changed.code == 2 and changed.err.count("\n") == 1, changed.err
+        assert "personen.csv: changed since the request of wave 2026-S2 was built from it" in changed.err
+        assert f"--wave {wave} --restart" in changed.err
+        work = demo_copy / "agentschap" / "werk" / wave
+        assert not (work / "stappen" / "load-enrichment.json").exists()
+
+        # Starting over: the agencies send a new request, VDAB answers it, the agencies finish with the new extract.
+        assert pijler3(*agencies, "--restart").code == 75
+        assert pijler3(*vdab, "--restart").code == 75
+        done = pijler3(*agencies)
+        assert done.code == 0, done.err
+    request_rows = json.loads((work / "stappen" / "export-request.json").read_text())["details"]["rows"]
+    loaded = json.loads((work / "stappen" / "load-kbi.json").read_text())["details"]
+    assert loaded["personen_rows"] == len(lines)  # header + rows before, plus the appended one
+    kept = sorted((demo_copy / "agentschap" / "werk" / "herstart").iterdir())
+    assert len(kept) == 1 and (kept[0] / "stappen" / "export-request.json").is_file()
+    before = json.loads((kept[0] / "stappen" / "export-request.json").read_text())["details"]["rows"]
+    assert request_rows >= before
+    events = [e["event"] for e in read_audit_log(demo_copy / "audit" / "agentschap.jsonl")]
+    assert "wave-restart" in events
 
 
 def test_run_wave_names_the_missing_configuration_key(demo: Demo, tmp_path: Path) -> None:

@@ -49,11 +49,13 @@ What ``pijler3 run-wave`` and ``pijler3 purge`` need besides the legs (optional 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from pijler3 import insz
 from pijler3.envelope import WAVE_PATTERN
 from pijler3.errors import ConfigError
 from pijler3.keys import PARTIES, Party
@@ -78,6 +80,9 @@ _REQUIRED: dict[str, set[str]] = {
     "retention": set(),
 }
 MAX_RETENTION_YEARS = 5
+# A pasted secret: the pseudonym key (64 hex), an age identity, or a long base64 run of a PEM/OpenSSH key body. Paths
+# built from such a value would print it in every later message about the file.
+_SECRET_LIKE = re.compile(r"[0-9a-fA-F]{32,}|AGE-SECRET-KEY-|[A-Za-z0-9+=]{40,}")
 
 
 @dataclass(frozen=True)
@@ -167,7 +172,7 @@ def load_config(path: Path) -> PartyConfig:
         ("retention.years", years, 1, MAX_RETENTION_YEARS),
     ):
         if type(value) is not int or not low <= value <= high:
-            raise ConfigError(f"{path}: {name} = {value!r}; expected a whole number from {low} to {high}")
+            raise ConfigError(f"{path}: {name} = {_shown(value)}; expected a whole number from {low} to {high}")
 
     def file(section: str, key: str, table: dict[str, Any]) -> Path:
         return base / _string(path, f"{section}.{key}", table[key])
@@ -178,7 +183,8 @@ def load_config(path: Path) -> PartyConfig:
     agreement_end = retention.get("agreement_end")
     if agreement_end is not None and (type(agreement_end) is not dt.date):
         raise ConfigError(
-            f"{path}: retention.agreement_end = {agreement_end!r}; expected a TOML date such as 2028-02-14 (no quotes)"
+            f"{path}: retention.agreement_end = {_shown(agreement_end)}; expected a TOML date such as 2028-02-14"
+            " (no quotes)"
         )
 
     endpoint = Endpoint(
@@ -224,9 +230,20 @@ def _check_keys(path: Path, section: str, table: dict[str, Any]) -> None:
         raise ConfigError(f"{path}: missing key(s) {', '.join(missing)} in {where}")
 
 
+def _shown(value: Any) -> str:
+    """``value`` for a message, unless it may be a secret or an INSZ: messages end up in a scheduler's logs."""
+    text = repr(value)
+    return "a value not shown here" if _SECRET_LIKE.search(text) or insz.shaped_in(text) else text
+
+
 def _string(path: Path, name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{path}: {name} must be a non-empty string, got {value!r}")
-    if "\n" in value or "PRIVATE KEY" in value:
-        raise ConfigError(f"{path}: {name} holds what looks like a key itself; give the path of the key file instead")
+        raise ConfigError(f"{path}: {name} must be a non-empty string, got {_shown(value)}")
+    if "\n" in value or "PRIVATE KEY" in value or _SECRET_LIKE.search(value):
+        raise ConfigError(
+            f"{path}: {name} holds what looks like a key itself (not shown here); give the path of the key file"
+            " instead, and replace the key if this file was shared"
+        )
+    if insz.shaped_in(value):
+        raise ConfigError(f"{path}: {name} holds what looks like an INSZ (not shown here); remove it from the value")
     return value

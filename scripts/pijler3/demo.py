@@ -163,7 +163,8 @@ def _keys(out: Path, say: Callable[[str], None]) -> None:
     for party in PARTIES:
         folder = out / "keys" / party
         if not (folder / party_keys.BUNDLE_FILE).is_file():
-            party_keys.generate(party, folder)
+            # Synthetic keys for synthetic data; the default demo/ folder is git-ignored.
+            party_keys.generate(party, folder, inside_git_work_tree=True)
         if not (folder / "ssh_ed25519").is_file():
             generate_ed25519(folder / "ssh_ed25519", f"{party}@pijler3-demo")
         # In real use each party hands over bundle.json and both compare fingerprints by phone (README: key management).

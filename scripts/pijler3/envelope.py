@@ -24,11 +24,13 @@ Rust and the digests read 1 MiB chunks. The digests of the file being written ar
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, cast, get_args
@@ -36,7 +38,7 @@ from typing import Any, BinaryIO, Literal, cast, get_args
 import pyrage
 from cryptography.exceptions import InvalidSignature
 
-from pijler3 import keys
+from pijler3 import insz, keys
 from pijler3.digest import Digest, DigestProcess, digest_file
 from pijler3.errors import ConfigError, InputError, Pijler3Error
 
@@ -165,6 +167,11 @@ class Manifest:
             if type(raw[name]) is not wanted:
                 raise ManifestError(f"{where}: manifest field {name!r} must be a {wanted.__name__}")
         manifest = cls(**raw)
+        if insz.shaped_in(manifest.file_name):
+            raise ManifestError(
+                f"{where}: file_name holds what looks like an INSZ (not shown here); refused: names travel in clear."
+                " Ask the sender to name the file after wave and kind and seal it again"
+            )
         problems = [
             f"sender {manifest.sender!r}" if manifest.sender not in keys.PARTIES else "",
             f"recipient {manifest.recipient!r}" if manifest.recipient not in keys.PARTIES else "",
@@ -292,6 +299,12 @@ def seal(
     bundle = keys.load_bundle(to)
     signing_key = keys.load_signing_key(sign_with)
     sender_party: keys.Party = sender if sender is not None else next(p for p in keys.PARTIES if p != bundle.party)
+    if insz.shaped_in(plaintext.name):
+        raise InputError(
+            f"{plaintext.parent}: the name of the file to seal holds what looks like an INSZ (not shown here), and"
+            f" the name travels in clear in the manifest; rename the file, e.g. to {wave}.{checked_kind}.csv, and seal"
+            " again"
+        )
     if not plaintext.is_file():
         raise InputError(f"{plaintext}: file to seal not found")
     out_dir = out_dir or plaintext.parent
@@ -384,6 +397,18 @@ def _load_ledger(path: Path) -> list[dict[str, Any]]:
     return cast(list[dict[str, Any]], data["opened"])
 
 
+@contextmanager
+def _ledger_lock(ledger: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``LEDGER.lock`` beside the ledger (the ledger itself is replaced by rename)."""
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(ledger.with_name(ledger.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def _append_ledger(path: Path, entry: dict[str, Any]) -> None:
     entries = [*_load_ledger(path), entry]
     data = json.dumps({"format": LEDGER_FORMAT, "version": 1, "opened": entries}, indent=2) + "\n"
@@ -433,12 +458,48 @@ def _verify_signature(manifest_path: Path, manifest_bytes: bytes, signature: byt
     )
 
 
+def verify_manifest(manifest_path: Path, signature_path: Path, bundle: keys.Bundle) -> Manifest:
+    """The manifest, once its signature verifies with one of ``bundle``'s pinned keys and it names that key.
+
+    ``SignatureError`` when no pinned key made the signature (forged, altered, or a key not pinned); ``ManifestError``
+    for a correctly signed manifest that is malformed. Reads nothing but the two small files.
+    """
+    if manifest_path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise SignatureError(f"{manifest_path}: larger than {MAX_MANIFEST_BYTES} bytes, not a pijler3 manifest")
+    manifest_bytes = manifest_path.read_bytes()
+    signature = signature_path.read_bytes()
+    if len(signature) != 64:
+        raise SignatureError(
+            f"{signature_path}: {len(signature)} bytes, but an Ed25519 signature is 64 raw bytes; the file is damaged "
+            "or not a signature. Nothing was decrypted."
+        )
+    signed_by = _verify_signature(manifest_path, manifest_bytes, signature, bundle)
+    manifest = Manifest.from_bytes(manifest_bytes, manifest_path)
+    if manifest.sender != bundle.party or manifest.sender_key_fingerprint != signed_by:
+        raise ManifestError(
+            f"{manifest_path}: names sender {manifest.sender} with key {manifest.sender_key_fingerprint}, but it was "
+            f"signed by {bundle.party}'s key {signed_by}"
+        )
+    return manifest
+
+
+def restart_wave(ledger: Path, sender: keys.Party, kind: Kind, wave: str) -> None:
+    """Record that ``wave`` starts over (both parties agreed): an envelope of ``kind`` from ``sender`` for it may be
+    opened once more, provided it was sealed after the earlier one was opened — a copy of that one stays refused."""
+    with _ledger_lock(ledger):
+        _append_ledger(ledger, {"sender": sender, "kind": kind, "wave": wave, "restarted_at": _now()})
+
+
 def _check_replay(ledger: Path, manifest: Manifest, force: bool) -> None:
-    earlier = [
-        e
-        for e in _load_ledger(ledger)
-        if e.get("sender") == manifest.sender and e.get("kind") == manifest.kind and str(e.get("wave")) >= manifest.wave
-    ]
+    same = [e for e in _load_ledger(ledger) if e.get("sender") == manifest.sender and e.get("kind") == manifest.kind]
+    earlier = [e for e in same if "opened_at" in e and str(e.get("wave")) >= manifest.wave]
+    restarts = [i for i, e in enumerate(same) if "restarted_at" in e and e.get("wave") == manifest.wave]
+    if restarts:
+        # Openings of this wave before the last restart (the ledger is in order) no longer count, for an envelope
+        # sealed after each of them was opened.
+        superseded = [e for e in same[: restarts[-1]] if "opened_at" in e and e.get("wave") == manifest.wave]
+        if all(manifest.created_at > str(e["opened_at"]) for e in superseded):
+            earlier = [e for e in earlier if not any(e is old for old in superseded)]
     if earlier and not force:
         last = max(earlier, key=lambda e: str(e.get("wave")))
         raise ReplayError(
@@ -463,10 +524,15 @@ def open_envelope(
     """Verify, check and decrypt ``NAME.age``; return where the plaintext now is.
 
     ``ledger`` (default ``.ontvangen.json`` beside the identity file) records every opened envelope; a wave at or
-    before the last one opened for the same sender and kind is refused unless ``force``.
+    before the last one opened for the same sender and kind is refused unless ``force``. Opens that share a ledger
+    run one at a time (``LEDGER.lock``), so concurrent runs cannot both open the same wave or lose an entry.
     """
+    ledger = ledger or identity.parent / LEDGER_FILE
     try:
-        opened = _open(sealed, sender_bundle, identity, wave, kind, out_dir, ledger, force)
+        # One open at a time per ledger, from the replay check to the new entry: two concurrent opens could otherwise
+        # both pass the check, or one could overwrite the other's entry.
+        with _ledger_lock(ledger):
+            opened = _open(sealed, sender_bundle, identity, wave, kind, out_dir, ledger, force)
     except Pijler3Error as exc:
         _emit(on_event, "envelope.refused", {"file": str(sealed), "error": type(exc).__name__, "reason": str(exc)})
         raise
@@ -496,7 +562,7 @@ def _open(
     wave: str,
     kind: str,
     out_dir: Path | None,
-    ledger: Path | None,
+    ledger: Path,
     force: bool,
 ) -> Opened:
     check_wave(wave)
@@ -510,26 +576,10 @@ def _open(
         )
     bundle = keys.load_bundle(sender_bundle)
     identities = keys.load_identities(identity_path)
-    ledger = ledger or identity_path.parent / LEDGER_FILE
     out_dir = out_dir or sealed.parent
 
     # The signature is checked before anything of the manifest is believed or any ciphertext read.
-    if manifest_path.stat().st_size > MAX_MANIFEST_BYTES:
-        raise SignatureError(f"{manifest_path}: larger than {MAX_MANIFEST_BYTES} bytes, not a pijler3 manifest")
-    manifest_bytes = manifest_path.read_bytes()
-    signature = signature_path.read_bytes()
-    if len(signature) != 64:
-        raise SignatureError(
-            f"{signature_path}: {len(signature)} bytes, but an Ed25519 signature is 64 raw bytes; the file is damaged "
-            "or not a signature. Nothing was decrypted."
-        )
-    signed_by = _verify_signature(manifest_path, manifest_bytes, signature, bundle)
-    manifest = Manifest.from_bytes(manifest_bytes, manifest_path)
-    if manifest.sender != bundle.party or manifest.sender_key_fingerprint != signed_by:
-        raise ManifestError(
-            f"{manifest_path}: names sender {manifest.sender} with key {manifest.sender_key_fingerprint}, but it was "
-            f"signed by {bundle.party}'s key {signed_by}"
-        )
+    manifest = verify_manifest(manifest_path, signature_path, bundle)
     if manifest.kind != kind:
         raise WrongKindError(f"{sealed}: holds a {manifest.kind} file, not the {kind} file asked for")
     if manifest.wave != wave:

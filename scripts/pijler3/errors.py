@@ -1,6 +1,35 @@
-"""Exception types the library raises; the CLI turns each into one clear line and a non-zero exit code."""
+"""Exception types the library raises; the CLI turns each into one clear line and a non-zero exit code.
+
+Every ``pijler3`` command exits with one of these codes (README, "Exit codes"); a scheduler can act on them:
+
+====  ===========================================================================================================
+code  meaning
+====  ===========================================================================================================
+0     done (or nothing left to do)
+1     any other failure: the message says what to fix (e.g. the INSZ scan found a number, dbt failed)
+2     bad input: a file or value given to pijler3 is malformed (the message names the file and line); fix it
+3     key or configuration problem: missing, unsafe or malformed key, unknown or changed host key, login refused,
+      server folder missing or not writable; fix the configuration, do not retry blindly
+4     envelope refused: signature, addressee, size or hash does not match what the sender signed; ask the sender
+5     replay: this wave of this kind was opened before
+75    temporary: the server is unreachable after the retries, or the other party's file is not there yet; run the
+      same command again later (EX_TEMPFAIL, sysexits.h)
+130   interrupted (Ctrl-C)
+====  ===========================================================================================================
+"""
 
 from __future__ import annotations
+
+EXIT_CODES: dict[int, str] = {
+    0: "done (or nothing left to do)",
+    1: "any other failure; the message says what to fix",
+    2: "bad input (a malformed file or value; the message names file and line)",
+    3: "key or configuration problem (keys, host key, login, server folders); fix, do not retry",
+    4: "envelope refused (signature, addressee, size or hash); ask the sender",
+    5: "replay: this wave of this kind was opened before",
+    75: "temporary: server unreachable or the other party's file not there yet; run again later",
+    130: "interrupted (Ctrl-C)",
+}
 
 
 class Pijler3Error(Exception):
@@ -19,3 +48,9 @@ class ConfigError(Pijler3Error):
     """A configuration file or key file is missing, unreadable or unsafe."""
 
     exit_code = 3
+
+
+class TemporaryFailure(Pijler3Error):
+    """Nothing is wrong on our side: the server or the other party is not ready. Run the same command again later."""
+
+    exit_code = 75

@@ -16,11 +16,20 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 SEPARATORS = " .-"
 Soort = Literal["rijksregisternummer", "bisnummer"]
+# INSZ-shaped in any spelling the extracts use (85073003328, 85.07.30-033.28), checksum or not: the audit log's rule
+# (pijler3.audit), for names and messages that travel or are kept in clear.
+_SHAPED_IN_TEXT = re.compile(r"(?<!\d)\d{2}[.\s]?\d{2}[.\s]?\d{2}[-.\s]?\d{3}[.\s]?\d{2}(?!\d)")
+
+
+def shaped_in(text: str) -> bool:
+    """Whether ``text`` (a file name, a configuration value) holds something shaped like an INSZ, valid or not."""
+    return _SHAPED_IN_TEXT.search(text) is not None
 
 
 @dataclass(frozen=True)

@@ -115,12 +115,12 @@ def _atomic_write(path: Path, mode: int) -> Iterator[IO[bytes]]:
         raise
 
 
-def check_private_file(path: Path, what: str) -> None:
+def check_private_file(path: Path, what: str, *, created_by: str = "pijler3 keys generate") -> None:
     """Refuse a missing private key file, a non-regular one, or one group or others may access."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        raise ConfigError(f"{path}: {what} not found; create keys with `pijler3 keys generate`") from None
+        raise ConfigError(f"{path}: {what} not found; check the path, or create it with `{created_by}`") from None
     if not stat.S_ISREG(mode):
         raise ConfigError(f"{path}: {what} must be a regular file")
     if mode & 0o077:
@@ -311,13 +311,30 @@ class GeneratedKeys:
     pseudonym_key_kept: bool
 
 
-def generate(party: Party, folder: Path, *, force: bool = False) -> GeneratedKeys:
+def git_work_tree(folder: Path) -> Path | None:
+    """The git work tree ``folder`` is (or would be) inside, if any: the nearest ancestor holding ``.git``."""
+    for candidate in (folder.absolute(), *folder.absolute().parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def generate(party: Party, folder: Path, *, force: bool = False, inside_git_work_tree: bool = False) -> GeneratedKeys:
     """Create a party's key folder: age identity, Ed25519 signing key, public bundle (and the agencies' pseudonym key).
 
-    Refuses to overwrite existing keys unless ``force``; even then an existing ``pseudonym.key`` is kept.
+    Refuses to overwrite existing keys unless ``force``; even then an existing ``pseudonym.key`` is kept. Refuses a
+    folder inside a git work tree unless ``inside_git_work_tree``: a commit, a push or a copy of the clone would
+    carry the private keys along.
     """
     if party not in PARTIES:
         raise ConfigError(f"party {party!r} is not one of {', '.join(PARTIES)}")
+    work_tree = git_work_tree(folder)
+    if work_tree is not None and not inside_git_work_tree:
+        raise ConfigError(
+            f"{folder}: inside the git work tree {work_tree}, where a commit or a copy of the clone would carry the"
+            f" private keys; choose a folder outside it (e.g. ~/pijler3-keys/{party}), or add --inside-git-work-tree"
+            " if the folder is git-ignored and you mean it"
+        )
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     existing = [
         folder / name for name in (AGE_IDENTITY_FILE, SIGNING_KEY_FILE, BUNDLE_FILE) if (folder / name).exists()

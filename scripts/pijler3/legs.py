@@ -28,22 +28,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pijler3 import envelope
+from pijler3 import envelope, insz
 from pijler3.audit import AuditLog
 from pijler3.config import PartyConfig
 from pijler3.envelope import MANIFEST_SUFFIX, SIGNATURE_SUFFIX, Kind, Manifest, check_wave
-from pijler3.errors import ConfigError, InputError, Pijler3Error
-from pijler3.keys import Party
+from pijler3.errors import ConfigError, InputError, Pijler3Error, TemporaryFailure
+from pijler3.keys import Party, load_bundle
 from pijler3.sftp import inbox, outbox
 from pijler3.sftp.transport import RemoteFile, SftpTransport
 
 PLAINTEXT_SUFFIXES = (".csv", ".parquet")
+QUARANTINE = "quarantaine"
+"""Folder in ``<work>/<wave>/`` for the manifests and signatures of envelopes moved aside from the inbox."""
 
 
-class NotYetAvailable(Pijler3Error):
-    """The other party has not (completely) uploaded the file yet: run the leg again later."""
-
-    exit_code = 75  # EX_TEMPFAIL: schedulers read it as "try again later"
+class NotYetAvailable(TemporaryFailure):
+    """The other party has not (completely) uploaded the file yet: run the leg again later (exit code 75)."""
 
 
 @dataclass(frozen=True)
@@ -166,16 +166,21 @@ def _receive(leg: Leg, config: PartyConfig, wave: str, audit: AuditLog, progress
                 f"{leg.kind} of wave {wave} was received on {received['received_at']}; nothing to do{cleanup}",
                 Path(received["file"]),
             )
-        envelope_files = _complete_envelope(remote, folder, wave, leg.kind)
         download = state / "ontvangen"
+        envelope_files, manifest = _verified_envelope(sftp, remote, config, wave, leg, download, audit)
         local = {f.name: download / f.name for f in envelope_files}
-        ciphertext, manifest_file, signature = envelope_files
-        for remote_file in (manifest_file, signature):
-            sftp.download(remote_file.path, local[remote_file.name], wave=wave, kind=leg.kind)
+        ciphertext = envelope_files[0]
+        if ciphertext.size != manifest.ciphertext_size:
+            error = envelope.TruncatedError if ciphertext.size < manifest.ciphertext_size else envelope.TamperedError
+            raise error(
+                f"{ciphertext.path}: {ciphertext.size} bytes on the server, but {manifest.sender} signed"
+                f" {manifest.ciphertext_size}; it was cut short or altered there. Nothing was downloaded; ask"
+                f" {manifest.sender} to upload the envelope again"
+            )
         sftp.download(
             ciphertext.path,
             local[ciphertext.name],
-            expected_sha256=_claimed_sha256(local[manifest_file.name]),
+            expected_sha256=manifest.ciphertext_sha256,
             wave=wave,
             kind=leg.kind,
         )
@@ -274,38 +279,116 @@ def _sealed_envelope(
     return sealed
 
 
-def _complete_envelope(remote: list[RemoteFile], folder: str, wave: str, kind: str) -> tuple[RemoteFile, ...]:
+def _verified_envelope(
+    sftp: SftpTransport,
+    remote: list[RemoteFile],
+    config: PartyConfig,
+    wave: str,
+    leg: Leg,
+    download: Path,
+    audit: AuditLog,
+) -> tuple[tuple[RemoteFile, RemoteFile, RemoteFile], Manifest]:
+    """The one complete envelope in the inbox whose manifest the sender's pinned key signed for this wave and kind.
+
+    Its manifest and signature are downloaded and verified before any ciphertext is. Every other envelope of the
+    wave and kind (a forged signature, a key that is not pinned, a validly signed one for another wave or kind: a
+    replay) is moved aside into ``<work>/<wave>/quarantaine/`` and off the server, with a ``quarantaine`` audit event,
+    so whoever can write to the folder cannot stall the exchange. Two envelopes that both verify are refused: only the
+    sender knows which one is meant.
+    """
+    folder, kind = inbox(config.party), leg.kind
+    quarantine = config.work / wave / QUARANTINE
+    by_name = {f.name: f for f in remote}
     signatures = [f for f in remote if f.name.endswith(SIGNATURE_SUFFIX)]
     if not signatures:
         raise NotYetAvailable(
             f"no {kind} for wave {wave} in {folder}/ yet (the sender has not finished uploading it); run again later"
         )
-    if len(signatures) > 1:
-        raise InputError(
-            f"{folder}/ holds {len(signatures)} {kind} envelopes for wave {wave} "
-            f"({', '.join(f.name for f in signatures)}); ask the sender which one is valid and to remove the others"
+    bundle = load_bundle(config.peer_bundle)
+    verified: list[tuple[tuple[RemoteFile, RemoteFile, RemoteFile], Manifest]] = []
+    incomplete: list[str] = []
+    quarantined = 0
+    for signature in signatures:
+        stem = signature.name.removesuffix(SIGNATURE_SUFFIX)
+        if insz.shaped_in(stem):
+            # Never the sender's (it names files after wave and kind); its name may not reach a log or a message.
+            audit.record("quarantaine", leg=leg.name, wave=wave, kind=kind, remote_path=None, reason="name-holds-insz")
+            quarantined += 1
+            continue
+        ciphertext, manifest_file = by_name.get(f"{stem}.age"), by_name.get(f"{stem}{MANIFEST_SUFFIX}")
+        if ciphertext is None or manifest_file is None:
+            incomplete.append(signature.name)
+            continue
+        files = (ciphertext, manifest_file, signature)
+        try:
+            if manifest_file.size > envelope.MAX_MANIFEST_BYTES:
+                raise envelope.SignatureError(f"{manifest_file.path}: too large for a manifest")
+            for remote_file in (manifest_file, signature):
+                sftp.download(remote_file.path, download / remote_file.name, wave=wave, kind=kind)
+            manifest = envelope.verify_manifest(download / manifest_file.name, download / signature.name, bundle)
+            if (manifest.wave, manifest.kind) != (wave, kind):
+                raise envelope.UnexpectedWaveError(
+                    f"{manifest_file.path}: signed for {manifest.kind} {manifest.wave}, not {kind} {wave}"
+                )
+        except envelope.EnvelopeError as exc:
+            _quarantine(sftp, files, download, quarantine, leg, wave, audit, exc)
+            quarantined += 1
+            continue
+        verified.append((files, manifest))
+    if len(verified) == 1:
+        return verified[0]
+    moved = (
+        f"; {quarantined} envelope(s) not signed by {bundle.party}'s pinned key for this wave were moved to"
+        f" {quarantine}/ (see the audit log)"
+        if quarantined
+        else ""
+    )
+    if verified:
+        raise envelope.EnvelopeError(
+            f"{folder}/ holds {len(verified)} {kind} envelopes for wave {wave} that {bundle.party}'s pinned key signed "
+            f"({', '.join(files[2].name for files, _ in verified)}); ask {bundle.party} which one is valid and to "
+            "remove the others"
         )
-    stem = signatures[0].name.removesuffix(SIGNATURE_SUFFIX)
-    by_name = {f.name: f for f in remote}
-    wanted = (f"{stem}.age", f"{stem}{MANIFEST_SUFFIX}", signatures[0].name)
-    missing = [name for name in wanted if name not in by_name]
-    if missing:
+    if incomplete:
         raise NotYetAvailable(
-            f"{folder}/ lacks {', '.join(missing)} of the {kind} envelope for wave {wave}; run again later"
+            f"{folder}/ lacks part of the {kind} envelope for wave {wave} ({', '.join(incomplete)}){moved}; run again"
+            " later"
         )
-    return tuple(by_name[name] for name in wanted)
+    raise NotYetAvailable(f"no valid {kind} for wave {wave} in {folder}/ yet{moved}; run again later")
 
 
-def _claimed_sha256(manifest_path: Path) -> str | None:
-    """The ciphertext hash the (not yet verified) manifest claims; lets the download catch a damaged transfer early.
+def _quarantine(
+    sftp: SftpTransport,
+    files: tuple[RemoteFile, ...],
+    download: Path,
+    quarantine: Path,
+    leg: Leg,
+    wave: str,
+    audit: AuditLog,
+    reason: envelope.EnvelopeError,
+) -> None:
+    """Keep the refused manifest and signature as evidence, remove the envelope from the server, record why.
 
-    The signature check in ``open_envelope`` is what makes any of it trustworthy.
+    A manifest holding something shaped like an INSZ is not kept: the wave's INSZ scan would (rightly) fail on it.
     """
-    try:
-        claimed = json.loads(manifest_path.read_bytes()).get("ciphertext_sha256")
-    except (ValueError, AttributeError):
-        return None
-    return claimed if isinstance(claimed, str) and len(claimed) == 64 else None
+    quarantine.mkdir(parents=True, exist_ok=True)
+    for remote_file in files:
+        local = download / remote_file.name
+        manifest = local.name.endswith(MANIFEST_SUFFIX) and local.exists()
+        if manifest and insz.shaped_in(local.read_bytes().decode("utf-8", errors="replace")):
+            local.unlink()
+        if local.exists():
+            os.replace(local, quarantine / remote_file.name)
+        sftp.remove(remote_file.path, wave=wave, kind=leg.kind)
+    audit.record(
+        "quarantaine",
+        leg=leg.name,
+        wave=wave,
+        kind=leg.kind,
+        remote_path=files[-1].path,
+        reason=type(reason).__name__,
+        kept_in=str(quarantine),
+    )
 
 
 def _sha256(path: Path) -> str:

@@ -7,8 +7,9 @@ of the previous load untouched.
 CSV dialect (the KBI export): UTF-8, ``;`` delimiter, ``"`` quote (doubled inside a value), a header line that must
 name exactly the expected columns in order, every value read as ``VARCHAR``, DuckDB's ``strict_mode`` so a line with
 too few or too many fields or an unclosed quote fails instead of being padded or skipped. An empty field is loaded as
-``NULL``. The KBI writes a UTF-8 BOM; a file without one is accepted, because the BOM only marks the encoding and the
-strict UTF-8 check still rejects a file saved in another encoding (Windows-1252, UTF-16).
+``NULL``; a NUL byte anywhere in the file is refused (DuckDB would keep it inside a value). The KBI writes a UTF-8
+BOM; a file without one is accepted, because the BOM only marks the encoding and the strict UTF-8 check still rejects a
+file saved in another encoding (Windows-1252, UTF-16).
 
 ``_regelnummer`` for a CSV row is its record number plus one (the header is line 1). It is computed with
 ``row_number() over ()`` over the scan, which follows the file order because the connection keeps
@@ -21,7 +22,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -108,15 +109,30 @@ class _Plan:
     sha256: str
 
 
-def load_extract(bron: Bron, folder: Path, database: Path) -> list[LoadedTable]:
+def load_extract(bron: Bron, folder: Path, database: Path, *, require_rows: Collection[str] = ()) -> list[LoadedTable]:
     """Load the extract folder of one source (``DIR/kbi`` or ``DIR/vdab``) into ``bron_<bron>.<stem>`` tables.
 
     Every expected file must be present and no other ``.csv``/``.parquet`` file may be: a misnamed file would otherwise
-    be skipped silently. All files are checked first, then all tables are replaced in one transaction.
+    be skipped silently. All files are checked first, then all tables are replaced in one transaction. A file named in
+    ``require_rows`` (by stem) that holds no rows fails the load.
     """
+    folder = Path(folder)
+    check_extract_folder(bron, folder)
+    stems = KBI_CSV_COLUMNS if bron == "kbi" else VDAB_PARQUET_COLUMNS
+    schema = f"bron_{bron}"
+    plans = [
+        _plan_csv(folder / f"{stem}.csv", f"{schema}.{stem}", KBI_CSV_COLUMNS[stem], KBI_DELIMITER)
+        if bron == "kbi"
+        else _plan_parquet(folder / f"{stem}.parquet", f"{schema}.{stem}", VDAB_PARQUET_COLUMNS[stem])
+        for stem in stems
+    ]
+    return _execute(database, plans, {f"{schema}.{stem}" for stem in require_rows})
+
+
+def check_extract_folder(bron: Bron, folder: Path) -> dict[str, Path]:
+    """The extract's files by stem; ``InputError`` when the folder, or an expected file, is missing or one is extra."""
     if bron not in ("kbi", "vdab"):
         raise ValueError(f"unknown source {bron!r}, expected 'kbi' or 'vdab'")
-    folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: extract folder not found; pass the folder that holds the {bron} files")
     suffix = ".csv" if bron == "kbi" else ".parquet"
@@ -130,14 +146,7 @@ def load_extract(bron: Bron, folder: Path, database: Path) -> list[LoadedTable]:
             f"{folder}: unexpected file {', '.join(unexpected)}; an extract holds exactly {', '.join(sorted(expected))}"
             " (check the file name or remove the file)"
         )
-    schema = f"bron_{bron}"
-    plans = [
-        _plan_csv(folder / f"{stem}.csv", f"{schema}.{stem}", KBI_CSV_COLUMNS[stem], KBI_DELIMITER)
-        if bron == "kbi"
-        else _plan_parquet(folder / f"{stem}.parquet", f"{schema}.{stem}", VDAB_PARQUET_COLUMNS[stem])
-        for stem in stems
-    ]
-    return _execute(database, plans)
+    return {stem: folder / f"{stem}{suffix}" for stem in stems}
 
 
 def load_exchange_csv(
@@ -166,7 +175,18 @@ def load_exchange_parquet(path: Path, database: Path, table: str, *, columns: Ma
     return _execute(database, [_plan_parquet(path, table, columns)])[0]
 
 
-def _execute(database: Path, plans: Sequence[_Plan]) -> list[LoadedTable]:
+def _execute(database: Path, plans: Sequence[_Plan], require_rows: Collection[str] = ()) -> list[LoadedTable]:
+    created = not database.exists()
+    try:
+        return _load_plans(database, plans, require_rows)
+    except InputError:
+        if created:  # a failed first load leaves no database file behind
+            for leftover in (database, database.with_name(database.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
+
+
+def _load_plans(database: Path, plans: Sequence[_Plan], require_rows: Collection[str]) -> list[LoadedTable]:
     con = duckdb.connect(str(database))
     try:
         con.execute("set preserve_insertion_order = true")
@@ -181,6 +201,12 @@ def _execute(database: Path, plans: Sequence[_Plan]) -> list[LoadedTable]:
                 con.execute(f"create or replace table {current.table} as {current.select_sql}")
                 row = con.execute(f"select count(*) from {current.table}").fetchone()
                 assert row is not None
+                if not row[0] and current.table in require_rows:
+                    con.execute("rollback")
+                    raise InputError(
+                        f"{current.path}: holds a header but no rows; nothing to exchange. Export the file again"
+                        " (check the export's selection) and run the command again"
+                    )
                 loaded.append(LoadedTable(current.table, current.path, int(row[0]), current.sha256))
             con.execute("commit")
         except duckdb.Error as exc:
@@ -194,7 +220,7 @@ def _execute(database: Path, plans: Sequence[_Plan]) -> list[LoadedTable]:
 
 def _plan_csv(path: Path, table: str, columns: tuple[str, ...], delimiter: str) -> _Plan:
     _check_header(path, columns, delimiter)
-    digest = _sha256(path)
+    digest = _sha256_of_text(path)
     column_types = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in columns) + "}"
     scan = (
         f"read_csv({_sql_str(str(path))}, header = true, delim = {_sql_str(delimiter)}, quote = '\"', escape = '\"',"
@@ -212,7 +238,7 @@ def _check_header(path: Path, columns: tuple[str, ...], delimiter: str) -> None:
         head = handle.read(_HEADER_PROBE_BYTES)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{path}: line 1: the file is UTF-16 encoded; export it as UTF-8")
-    if not head.strip():
+    if not head.removeprefix(b"\xef\xbb\xbf").strip():
         raise InputError(f"{path}: the file is empty; expected a header line: {delimiter.join(columns)}")
     first_line = head.removeprefix(b"\xef\xbb\xbf").splitlines()[0]
     try:
@@ -295,6 +321,23 @@ def _input_error(path: Path, exc: duckdb.Error) -> InputError:
     else:
         reason = f"{message.splitlines()[0]}; check the file against docs/bronbestanden.md"
     return InputError(f"{where}: {reason}")
+
+
+def _sha256_of_text(path: Path) -> str:
+    """The file's sha-256, refusing a NUL byte: DuckDB's reader keeps it inside a value, where no KBI field has one."""
+    digest = hashlib.sha256()
+    line = 1
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            if (nul := chunk.find(b"\0")) >= 0:
+                line += chunk.count(b"\n", 0, nul)
+                raise InputError(
+                    f"{path}: line {line}: holds a NUL byte (\\0), which no text field may contain; the file is"
+                    " damaged or not a text export: export it again"
+                )
+            line += chunk.count(b"\n")
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _sha256(path: Path) -> str:

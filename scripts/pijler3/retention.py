@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -30,7 +30,7 @@ from pijler3.envelope import WAVE_PATTERN
 from pijler3.errors import InputError, Pijler3Error
 from pijler3.gepseudonimiseerd import DATASET_TABLE
 from pijler3.sftp import inbox, outbox
-from pijler3.sftp.transport import SftpTransport
+from pijler3.sftp.transport import ConnectionFailed, RemoteFile, SftpTransport
 from pijler3.wave import peildatum
 
 REPLACEMENTS_TABLE = "pseudoniem_vervangingen"
@@ -46,6 +46,7 @@ class PurgeResult:
     rows_removed: int
     local_files: tuple[Path, ...]
     server_files: tuple[str, ...]
+    server_reachable: bool = True
 
 
 def purge(
@@ -57,13 +58,40 @@ def purge(
     server: bool = True,
     today: dt.date | None = None,
 ) -> PurgeResult:
-    """Remove the waves selected as described in the module doc; ``server=False`` leaves the SFTP server alone."""
+    """Remove the waves selected as described in the module doc; ``server=False`` leaves the SFTP server alone.
+
+    The server is contacted before anything is removed: when it cannot be reached, a real purge changes nothing
+    (``ConnectionFailed``, exit code 75: run it again later, or with ``server=False``), and a dry run tries once and
+    reports the local part with ``server_reachable=False``.
+    """
     if before is not None and keep_waves is not None:
         raise InputError("give either --before or --keep-waves, not both")
     if keep_waves is not None and keep_waves < 0:
         raise InputError(f"--keep-waves {keep_waves}: expected 0 or more")
     present = tuple(sorted(_waves_present(config)))
     remove, reason = _select(config, present, before, keep_waves, today or dt.date.today())
+    if not server:
+        return _purge(config, present, remove, reason, dry_run, None)
+    audit = AuditLog(config.audit_log, config.party)
+    retry = replace(config.retry, attempts=1) if dry_run else config.retry
+    try:
+        with SftpTransport(config.sftp, audit=audit, retry=retry, progress=False) as sftp:
+            return _purge(config, present, remove, reason, dry_run, sftp)
+    except ConnectionFailed:
+        if not dry_run:
+            raise
+    return replace(_purge(config, present, remove, reason, dry_run, None), server_reachable=False)
+
+
+def _purge(
+    config: PartyConfig,
+    present: tuple[str, ...],
+    remove: tuple[str, ...],
+    reason: str,
+    dry_run: bool,
+    sftp: SftpTransport | None,
+) -> PurgeResult:
+    server_files = _server_files(sftp, config, remove) if sftp is not None else []
     rows = 0
     local: list[Path] = []
     if config.party == "agentschap":
@@ -71,12 +99,15 @@ def purge(
         local = [p for w in remove if (p := config.outgoing / f"{w}.gepseudonimiseerd.parquet").exists()]
     else:
         local = [p for w in remove if (p := config.incoming / f"{w}.gepseudonimiseerd.parquet").exists()]
-    server_files = _clear_server(config, remove, dry_run) if server else []
     if not dry_run:
         for path in local:
             path.unlink()
         if config.party == "agentschap" and remove:
             _republish(config)
+        if sftp is not None:
+            for remote in server_files:
+                wave = remote.name.partition(".")[0]
+                sftp.remove(remote.path, wave=wave if WAVE_PATTERN.match(wave) else None)
         AuditLog(config.audit_log, config.party).record(
             "purge",
             waves=",".join(remove) or None,
@@ -86,7 +117,9 @@ def purge(
             server_files_removed=len(server_files),
             retention_until=str(config.retention_until) if config.retention_until else None,
         )
-    return PurgeResult(config.party, present, remove, reason, dry_run, rows, tuple(local), tuple(server_files))
+    return PurgeResult(
+        config.party, present, remove, reason, dry_run, rows, tuple(local), tuple(f.path for f in server_files)
+    )
 
 
 def _select(
@@ -171,17 +204,13 @@ def _processed(config: PartyConfig, name: str, remove: Sequence[str]) -> bool:
     return wave in remove or (config.work / wave / f"{kind}.ontvangen.json").is_file()
 
 
-def _clear_server(config: PartyConfig, remove: Sequence[str], dry_run: bool) -> list[str]:
-    audit = AuditLog(config.audit_log, config.party)
-    removed = []
-    with SftpTransport(config.sftp, audit=audit, retry=config.retry, progress=False) as sftp:
-        for folder, mine in ((inbox(config.party), True), (outbox(config.party), False)):
-            for remote in sftp.listdir(folder):
-                # Our inbox: what we opened already, or a removed wave; our outbox: only removed waves, since
-                # the other party may not have fetched the rest yet.
-                wave = remote.name.partition(".")[0]
-                if (mine and _processed(config, remote.name, remove)) or (not mine and wave in remove):
-                    removed.append(remote.path)
-                    if not dry_run:
-                        sftp.remove(remote.path, wave=wave if WAVE_PATTERN.match(wave) else None)
-    return removed
+def _server_files(sftp: SftpTransport, config: PartyConfig, remove: Sequence[str]) -> list[RemoteFile]:
+    found = []
+    for folder, mine in ((inbox(config.party), True), (outbox(config.party), False)):
+        for remote in sftp.listdir(folder):
+            # Our inbox: what we opened already, or a removed wave; our outbox: only removed waves, since the other
+            # party may not have fetched the rest yet.
+            wave = remote.name.partition(".")[0]
+            if (mine and _processed(config, remote.name, remove)) or (not mine and wave in remove):
+                found.append(remote)
+    return found

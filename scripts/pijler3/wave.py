@@ -42,13 +42,22 @@ from pijler3.bi import marts_from_manifest, publish
 from pijler3.config import PartyConfig
 from pijler3.dbt_runner import REPO, DbtPlugin, run_dbt
 from pijler3.docs_site import STATIC_PAGE, publish_page
-from pijler3.envelope import check_wave
-from pijler3.errors import ConfigError, Pijler3Error
+from pijler3.envelope import LEDGER_FILE, Kind, check_wave
+from pijler3.envelope import restart_wave as restart_ledger
+from pijler3.errors import ConfigError, InputError, Pijler3Error
 from pijler3.exchange_files import VERRIJKING_SCHEMA, exporteer_aanvraag, exporteer_verrijking
 from pijler3.gepseudonimiseerd import DATASET_TABLE, exporteer_dataset
-from pijler3.keys import PSEUDONYM_KEY_FILE, check_private_file
+from pijler3.keys import PSEUDONYM_KEY_FILE, Party, load_bundle, load_identities, load_signing_key
 from pijler3.legs import NotYetAvailable, run_leg
-from pijler3.loading import VDAB_PARQUET_COLUMNS, load_exchange_csv, load_exchange_parquet, load_extract
+from pijler3.loading import (
+    VDAB_PARQUET_COLUMNS,
+    check_extract_folder,
+    load_exchange_csv,
+    load_exchange_parquet,
+    load_extract,
+)
+from pijler3.pseudonym import load_key as load_pseudonym_key
+from pijler3.sftp.transport import load_login_key
 from pijler3.vdab import ruim_aanvraag_op
 
 Details = dict[str, Scalar]
@@ -185,17 +194,24 @@ class WaveResult:
         return self.steps[-1].step if self.status == "waiting" else None
 
 
-def run_wave(config: PartyConfig, wave: str | None = None, *, progress: Progress | None = None) -> WaveResult:
-    """Run ``config``'s party's steps for ``wave`` (default: the config's), resuming after the last verified step."""
+def run_wave(
+    config: PartyConfig, wave: str | None = None, *, progress: Progress | None = None, restart: bool = False
+) -> WaveResult:
+    """Run ``config``'s party's steps for ``wave`` (default: the config's), resuming after the last verified step.
+
+    ``restart`` starts the wave over first (``restart_wave``); both parties do so, agreed out of band.
+    """
     wave = wave or config.wave
     if wave is None:
         raise ConfigError(f"no wave given: pass --wave (e.g. 2026-S1) or set wave in {config.path}")
     check_wave(wave)
     say = progress or (lambda message: None)
-    _check_private_keys(config)
+    _check_keys(config)
     run = Run(config, wave)
     steps = STEPS[config.party]
     audit = AuditLog(config.audit_log, config.party)
+    if restart:
+        say(f"[{config.party} {wave}] starting over: earlier records kept in {restart_wave(run, audit)}")
     # Everything a wave writes (databases, exchange files, dbt logs) is for this party's account only; the two
     # public artefacts, the BI file and the data dictionary, set their own mode.
     previous_umask = os.umask(0o077)
@@ -205,17 +221,63 @@ def run_wave(config: PartyConfig, wave: str | None = None, *, progress: Progress
         os.umask(previous_umask)
 
 
-def _check_private_keys(config: PartyConfig) -> None:
-    """Refuse an unsafe or missing private key before any step runs, not halfway through a wave."""
-    private = [
-        (config.sftp.key, "SSH login key"),
-        (config.age_identity, "age identity"),
-        (config.signing_key, "signing key"),
+# What a wave receives from the other party, per receiving party (for a restart: the envelope to accept once more).
+_RECEIVES: Mapping[str, tuple[Kind, Party]] = {"agentschap": ("verrijking", "vdab"), "vdab": ("aanvraag", "agentschap")}
+
+
+def restart_wave(run: Run, audit: AuditLog) -> Path:
+    """Start ``run``'s wave over, e.g. with a corrected extract: its records, envelopes and dbt results are moved to
+    ``<work>/herstart/<wave>-<time>/`` (kept as evidence), the files it built are removed, and the ledger accepts one
+    new request or enrichment for the wave (sealed after the earlier one was opened). Refused once the pseudonymised
+    dataset was shared: VDAB then holds the wave's result."""
+    config, wave = run.config, run.wave
+    if (
+        run.leg_marker("gepseudonimiseerd", "verzonden").exists()
+        or run.leg_marker("gepseudonimiseerd", "ontvangen").exists()
+    ):
+        raise InputError(
+            f"wave {wave}: the pseudonymised dataset was shared already, so the wave is not started over; correct the"
+            " extract for the next wave instead"
+        )
+    kept = config.work / "herstart" / f"{wave}-{_now().replace(':', '')}"
+    if (config.work / wave).exists():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(config.work / wave, kept)
+    built = [
+        run.outgoing(kind, suffix)
+        for kind in ("aanvraag", "verrijking", "gepseudonimiseerd")
+        for suffix in (".csv", ".parquet")
     ]
+    built += [run.incoming(kind, suffix) for kind in ("aanvraag", "verrijking") for suffix in (".csv", ".parquet")]
     if config.party == "agentschap":
-        private.append((config.key_folder / PSEUDONYM_KEY_FILE, "pseudonym key"))
-    for path, what in private:
-        check_private_file(path, what)
+        built += [run.restricted, run.restricted.with_name(run.restricted.name + ".wal")]
+    for path in built:
+        path.unlink(missing_ok=True)
+    kind, sender = _RECEIVES[config.party]
+    restart_ledger(config.age_identity.parent / LEDGER_FILE, sender, kind, wave)
+    audit.record("wave-restart", wave=wave, kept_in=str(kept), files_removed=sum(1 for _ in built))
+    return kept
+
+
+def _check_keys(config: PartyConfig) -> None:
+    """Refuse a missing, unsafe or malformed key before any step runs, not halfway through a wave: each key is
+    loaded as the step that needs it would (the pseudonym key is first used after the exchange with VDAB)."""
+    load_login_key(config.sftp.key)
+    load_identities(config.age_identity)
+    load_signing_key(config.signing_key)
+    if config.party == "agentschap":
+        load_pseudonym_key(config.key_folder / PSEUDONYM_KEY_FILE)
+    peer = load_bundle(config.peer_bundle)
+    if peer.party == config.party:
+        raise ConfigError(
+            f"{config.path}: keys.peer_bundle {config.peer_bundle} is the bundle of {peer.party} itself; point it at"
+            " the other party's pinned bundle"
+        )
+    if not config.sftp.known_hosts.is_file():
+        raise ConfigError(
+            f"{config.path}: sftp.known_hosts {config.sftp.known_hosts} does not exist; create it with the server's"
+            " pinned host key line (docs/sftp.md)"
+        )
 
 
 def _run_steps(
@@ -265,7 +327,8 @@ def _done(run: Run, step: Step) -> bool:
 
 def _load_kbi(run: Run) -> Details:
     details: Details = {}
-    for table in load_extract("kbi", run.extract, run.restricted):
+    # No newcomers means an empty request: refused here, before anything is built or sent.
+    for table in load_extract("kbi", run.extract, run.restricted, require_rows=("personen",)):
         stem = table.table.split(".")[1]
         details[f"{stem}_rows"] = table.rijen
         details[f"{stem}_sha256"] = table.sha256
@@ -287,6 +350,13 @@ def _export_request(run: Run) -> Details:
     target = run.outgoing("aanvraag", ".csv")
     target.parent.mkdir(parents=True, exist_ok=True)
     export = exporteer_aanvraag(run.restricted, target)
+    if not export.aantal_rijen:
+        target.unlink()
+        raise InputError(
+            f"[agentschap {run.wave}] export-request: the request holds no valid INSZ, so there is nothing to ask"
+            f" VDAB; check the KBI extract in {run.extract} (the data-quality warnings of build-request name the"
+            " problems), then run the command again"
+        )
     return {"file": target.name, "rows": export.aantal_rijen, "sha256": _sha256(target)}
 
 
@@ -313,9 +383,32 @@ def _leg_done(kind: str, direction: Literal["verzonden", "ontvangen"]) -> Callab
     return lambda run, details: run.leg_marker(kind, direction).is_file()
 
 
+class ExtractChanged(InputError):
+    """The source extract differs from the one the wave's request was built from."""
+
+
+def _check_same_kbi_extract(run: Run, loaded: Mapping[str, Scalar] | None = None) -> None:
+    """Refuse to go on when the KBI extract differs from the one load-kbi recorded (the request was built from it):
+    a newcomer added since was never sent to VDAB, yet would enter the pseudonymised dataset and the marts."""
+    recorded = run.details("load-kbi") or {}
+    files = check_extract_folder("kbi", run.extract)
+    for stem, path in files.items():
+        now = loaded[f"{stem}_sha256"] if loaded is not None else _sha256(path)
+        then = recorded.get(f"{stem}_sha256")
+        if now != then:
+            raise ExtractChanged(
+                f"{path}: changed since the request of wave {run.wave} was built from it (sha-256 {str(then)[:12]}…"
+                f" then, {str(now)[:12]}… now). Put back the extract the request was built from and run again, or"
+                f" start the wave over with the new one: pijler3 run-wave --config {run.config.path} --wave"
+                f" {run.wave} --restart"
+            )
+
+
 def _load_enrichment(run: Run) -> Details:
     # The KBI extract is loaded again: the restricted database may have been removed since the request was sent.
+    _check_same_kbi_extract(run)
     details = _load_kbi(run)
+    _check_same_kbi_extract(run, details)  # it may have changed while it was loaded
     loaded = load_exchange_parquet(
         run.incoming("verrijking", ".parquet"), run.restricted, "uitwisseling.verrijking", columns=VERRIJKING_SCHEMA
     )
@@ -510,7 +603,8 @@ AGENCIES: tuple[Step, ...] = (
 
 
 def _extract_hashes(run: Run) -> dict[str, str]:
-    return {stem: _sha256(run.extract / f"{stem}.parquet") for stem in VDAB_PARQUET_COLUMNS}
+    # The loader's own check first: a missing file is one clear line, not a FileNotFoundError from hashing it.
+    return {stem: _sha256(path) for stem, path in check_extract_folder("vdab", run.extract).items()}
 
 
 def _loaded_hashes(db: Path) -> dict[str, str | None]:

@@ -1,7 +1,8 @@
 """The ``pijler3`` command: a thin layer that parses arguments and calls the library.
 
 Each command group lives in its own module in this package and is listed in ``COMMANDS``; expected failures
-(``Pijler3Error``) become one line on stderr and a non-zero exit code, never a traceback.
+(``Pijler3Error``) become one line on stderr and the exit code of their type (``pijler3.errors.EXIT_CODES``, shown by
+``pijler3 --help``), never a traceback.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 import click
 
 from pijler3 import __version__
-from pijler3.errors import Pijler3Error
+from pijler3.errors import EXIT_CODES, Pijler3Error
 
 # command name -> module in pijler3.cli that defines a click command or group called ``command``
 COMMANDS: dict[str, str] = {
@@ -44,7 +45,12 @@ class LazyGroup(click.Group):
         return command
 
 
-@click.group(cls=LazyGroup)
+EXIT_CODES_HELP = "\b\nExit codes (every command):\n" + "\n".join(
+    f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES.items()
+)
+
+
+@click.group(cls=LazyGroup, epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, prog_name="pijler3")
 def cli() -> None:
     """Data exchange Agentschap Integratie en Inburgering <-> VDAB (monitoring 3e pijler inburgering)."""

@@ -29,10 +29,15 @@ def command() -> None:
 @click.option("--party", type=click.Choice(keys.PARTIES), required=True, help="Whose keys these are.")
 @click.option("--out", "folder", type=click.Path(path_type=Path, file_okay=False), required=True, help="Key folder.")
 @click.option("--force", is_flag=True, help="Replace existing keys (files sealed for them can no longer be opened).")
-def generate(party: str, folder: Path, force: bool) -> None:
+@click.option(
+    "--inside-git-work-tree",
+    is_flag=True,
+    help="Allow a key folder inside a git work tree (refused by default: private keys do not belong in a clone).",
+)
+def generate(party: str, folder: Path, force: bool, inside_git_work_tree: bool) -> None:
     """Create age.key and signing.pem (mode 0600), bundle.json (to hand to the other party) and, for the agencies,
-    pseudonym.key (kept, never replaced, when it exists)."""
-    generated = keys.generate(cast(keys.Party, party), folder, force=force)
+    pseudonym.key (kept, never replaced, when it exists). The folder must be outside any git work tree."""
+    generated = keys.generate(cast(keys.Party, party), folder, force=force, inside_git_work_tree=inside_git_work_tree)
     click.echo(f"keys for {party} in {folder}; hand {folder / keys.BUNDLE_FILE} to the other party")
     if generated.pseudonym_key is not None:
         state = "existing one kept: a new one would unlink earlier waves" if generated.pseudonym_key_kept else "new"

@@ -31,8 +31,9 @@ def command(
     config_path: Path, before: dt.datetime | None, keep_waves: int | None, dry_run: bool, no_server: bool
 ) -> None:
     """Remove whole waves: by default those past the retention date in the configuration."""
+    config = load_config(config_path)
     result = purge(
-        load_config(config_path),
+        config,
         before=before.date() if before else None,
         keep_waves=keep_waves,
         dry_run=dry_run,
@@ -45,3 +46,7 @@ def command(
         click.echo(f"{verb} {path}")
     for remote in result.server_files:
         click.echo(f"{verb} server file {remote}")
+    if not result.server_reachable:
+        click.echo(
+            f"server {config.sftp} not reachable: its exchange folders were not listed (a real purge waits for it)"
+        )

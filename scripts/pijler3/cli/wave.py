@@ -21,12 +21,18 @@ from pijler3.wave import run_wave
     help="The party's TOML configuration.",
 )
 @click.option("--wave", help="Wave, e.g. 2026-S1; default: wave in the configuration.")
-def command(config_path: Path, wave: str | None) -> None:
+@click.option(
+    "--restart",
+    is_flag=True,
+    help="Start the wave over (e.g. after the extract changed): earlier records are kept under <work>/herstart/; "
+    "the other party starts it over too.",
+)
+def command(config_path: Path, wave: str | None, restart: bool) -> None:
     """Run the party's steps for the wave, skipping each step whose output exists and verifies.
 
     Stops with exit code 75 when the other party's file is not there yet: run the command again later.
     """
-    result = run_wave(load_config(config_path), wave, progress=click.echo)
+    result = run_wave(load_config(config_path), wave, progress=click.echo, restart=restart)
     if result.status == "waiting":
         click.echo(f"{result.party} {result.wave}: waiting at {result.waiting_for}; run this command again later")
         sys.exit(NotYetAvailable.exit_code)

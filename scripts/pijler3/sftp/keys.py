@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import stat
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -34,20 +33,6 @@ def generate_ed25519(private_path: Path, comment: str) -> str:
     os.replace(temp, private_path)
     Path(f"{private_path}.pub").write_text(line + "\n", encoding="ascii")
     return line
-
-
-def check_private_key_file(path: Path) -> None:
-    """Refuse a missing private key or one that group or others can read (ssh's rule)."""
-    try:
-        mode = Path(path).stat().st_mode
-    except FileNotFoundError:
-        raise ConfigError(f"private key {path} does not exist") from None
-    if not stat.S_ISREG(mode):
-        raise ConfigError(f"private key {path} is not a regular file")
-    if mode & 0o077:
-        raise ConfigError(
-            f"private key {path} is readable by others (mode {stat.S_IMODE(mode):04o}); run: chmod 600 {path}"
-        )
 
 
 def read_public_key(path: Path) -> str:

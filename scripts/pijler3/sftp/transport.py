@@ -34,8 +34,9 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from pijler3.audit import AuditLog
-from pijler3.errors import ConfigError, InputError, Pijler3Error
-from pijler3.sftp.keys import check_private_key_file, known_hosts_line, known_hosts_name
+from pijler3.errors import ConfigError, InputError, Pijler3Error, TemporaryFailure
+from pijler3.keys import check_private_file
+from pijler3.sftp.keys import known_hosts_line, known_hosts_name
 
 T = TypeVar("T")
 ProgressCallback = Callable[[int, int], None]
@@ -46,7 +47,14 @@ _READS_IN_FLIGHT = 64  # as OpenSSH's sftp: enough to fill loopback and LAN link
 
 
 class SftpError(Pijler3Error):
-    """An SFTP step failed; the message says which server, which file and what to do."""
+    """An SFTP step failed; the message says which server, which file and what to do.
+
+    Exit codes (``pijler3.errors``): 3 for what the configuration must fix (host key, login, no common algorithm, a
+    missing or forbidden folder), 75 for what may pass (server unreachable, a file changing on the server), 4 for a
+    download that differs from what the sender's manifest says.
+    """
+
+    exit_code = 3
 
 
 class HostKeyError(SftpError):
@@ -57,12 +65,27 @@ class AuthError(SftpError):
     """The server refused our key. Never retried."""
 
 
-class ConnectionFailed(SftpError):
+class ConnectionFailed(SftpError, TemporaryFailure):
     """The server stayed unreachable or kept dropping the connection after every retry."""
+
+    exit_code = TemporaryFailure.exit_code
 
 
 class RemoteFileError(SftpError):
-    """The server reported a problem with one file (missing, no permission, wrong size)."""
+    """The server reported a problem with one file or folder (missing, no permission)."""
+
+
+class RemoteFileChanged(RemoteFileError, TemporaryFailure):
+    """A file appeared, disappeared or changed size on the server during a transfer; listing again sorts it out."""
+
+    exit_code = TemporaryFailure.exit_code
+
+
+class DownloadMismatch(RemoteFileError):
+    """A complete download whose sha-256 differs from the one its manifest states (damaged or replaced on the
+    server)."""
+
+    exit_code = 4
 
 
 @dataclass(frozen=True)
@@ -204,13 +227,13 @@ class _ReadPipeline:
             try:
                 self._sftp._convert_status(msg)
             except EOFError:
-                self._error = RemoteFileError(f"{self._remote_path} became shorter on the server during the download")
+                self._error = RemoteFileChanged(f"{self._remote_path} became shorter on the server during the download")
             except OSError as exc:
                 self._error = exc
             return
         data = msg.get_string() if kind == CMD_DATA else b""
         if not data:
-            self._error = RemoteFileError(f"{self._remote_path}: the server sent no data at offset {offset}")
+            self._error = RemoteFileChanged(f"{self._remote_path}: the server sent no data at offset {offset}")
             return
         self._arrived[offset] = data
         if len(data) < length:
@@ -288,17 +311,7 @@ class SftpTransport:
         self._client = self._sftp = None
 
     def _load_key(self) -> paramiko.PKey:
-        check_private_key_file(self.endpoint.key)
-        try:
-            key: paramiko.PKey = paramiko.PKey.from_path(str(self.endpoint.key))
-        except paramiko.PasswordRequiredException:
-            raise ConfigError(
-                f"private key {self.endpoint.key} is passphrase-protected; this unattended client needs an "
-                "unencrypted key protected by its file mode (0600)"
-            ) from None
-        except (paramiko.SSHException, ValueError, OSError) as exc:
-            raise ConfigError(f"private key {self.endpoint.key}: cannot read it as an SSH private key ({exc})") from exc
-        return key
+        return load_login_key(self.endpoint.key)
 
     def _connect(self) -> paramiko.SFTPClient:
         if self._sftp is not None:
@@ -384,6 +397,12 @@ class SftpTransport:
                         error=_describe(exc),
                         retried=False,
                     )
+                    if isinstance(exc, OSError):  # the server refused an operation on a healthy connection
+                        where = f"{action} of {remote_path}" if remote_path else action
+                        raise RemoteFileError(
+                            f"{self.endpoint}: {where} refused ({exc.strerror or exc}); check that the folder exists"
+                            f" and that {self.endpoint.user} may read and write it (docs/sftp.md)"
+                        ) from exc
                     raise
                 self.close()
                 delay = next(delays, None)
@@ -456,7 +475,7 @@ class SftpTransport:
                 sftp.putfo(reader, part, file_size=size, callback=callback, confirm=False)
             remote_size = sftp.stat(part).st_size
             if remote_size != size:
-                raise RemoteFileError(
+                raise RemoteFileChanged(
                     f"{self.endpoint}: {part} has {remote_size} bytes on the server but {local} has {size}; the "
                     "upload was not published. Run it again."
                 )
@@ -494,7 +513,7 @@ class SftpTransport:
             try:
                 size = sftp.stat(remote_path).st_size or 0
             except FileNotFoundError:
-                raise RemoteFileError(
+                raise RemoteFileChanged(
                     f"{self.endpoint}: {remote_path} is no longer on the server (another run may have processed and "
                     "removed it); list the folder again"
                 ) from None
@@ -504,7 +523,7 @@ class SftpTransport:
                     try:
                         remote = sftp.open(remote_path, "rb")
                     except FileNotFoundError:
-                        raise RemoteFileError(
+                        raise RemoteFileChanged(
                             f"{self.endpoint}: {remote_path} disappeared from the server during the download"
                         ) from None
                     written = 0
@@ -515,13 +534,13 @@ class SftpTransport:
                     handle.flush()
                     os.fsync(handle.fileno())
                 if written != size:
-                    raise RemoteFileError(
+                    raise RemoteFileChanged(
                         f"{self.endpoint}: {remote_path} should have {size} bytes but {written} arrived; "
                         f"{local} was not written. Run the download again."
                     )
                 sha256 = writer.digest.hexdigest()
                 if expected_sha256 is not None and sha256 != expected_sha256:
-                    raise RemoteFileError(
+                    raise DownloadMismatch(
                         f"{self.endpoint}: {remote_path} has sha-256 {sha256}, its manifest says {expected_sha256}; "
                         f"{local} was not written. Damaged or replaced: ask the sender to upload it again."
                     )
@@ -577,6 +596,21 @@ class SftpTransport:
     def _record(self, event: str, **fields: Any) -> None:
         if self.audit is not None:
             self.audit.record(event, **fields)
+
+
+def load_login_key(path: Path) -> paramiko.PKey:
+    """The SSH login key at ``path``: private (0600), unencrypted, readable by paramiko; else a ``ConfigError``."""
+    check_private_file(path, "SSH login key", created_by="ssh-keygen -t ed25519")
+    try:
+        key: paramiko.PKey = paramiko.PKey.from_path(str(path))
+    except paramiko.PasswordRequiredException:
+        raise ConfigError(
+            f"private key {path} is passphrase-protected; this unattended client needs an "
+            "unencrypted key protected by its file mode (0600)"
+        ) from None
+    except (paramiko.SSHException, ValueError, OSError) as exc:
+        raise ConfigError(f"private key {path}: cannot read it as an SSH private key ({exc})") from None
+    return key
 
 
 def _ignore(done: int, total: int) -> None:
