@@ -51,7 +51,8 @@ class ChainBroken(Pijler3Error):
     exit_code = 6
 
 
-def _os_user() -> str:
+def os_user() -> str:
+    """The operating-system account running this process (for the audit log: who ran the command)."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -72,7 +73,7 @@ class AuditLog:
         self.path = Path(path)
         self.party = party
         self._lock = threading.Lock()
-        self._who = {"os_user": _os_user(), "os_host": socket.gethostname()}
+        self._who = {"os_user": os_user(), "os_host": socket.gethostname()}
 
     def record(self, event: str, **fields: Scalar) -> dict[str, Scalar]:
         """Append one event and return it as written; ``InputError`` for a field that may hold personal data."""
