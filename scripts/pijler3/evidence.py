@@ -61,6 +61,26 @@ EVENT_LABELS = {
     "keys-retire": "oude sleutel ingetrokken",
 }
 DIRECTIONS = {"sent": "verzonden", "received": "ontvangen"}
+FACT_LABELS = {
+    "rows": "rijen",
+    "file": "bestand",
+    "sent": "verzonden",
+    "received": "ontvangen",
+    "kind": "soort",
+    "dbt_nodes": "dbt-knopen",
+    "dbt_passed": "geslaagd",
+    "dbt_warnings": "waarschuwingen",
+    "marts": "marts",
+    "suppressed_cells": "cellen met vlag onderdrukt",
+    "flagged_cells": "cellen met vlag",
+    "removed_files": "verwijderde bestanden",
+    "files_scanned": "gescande bestanden",
+    "findings": "vondsten",
+    "dropped_relations": "verwijderde relaties",
+    "checked_relations": "nagekeken relaties",
+    "requested_numbers_looked_for": "gezochte nummers",
+    "reloaded": "opnieuw geladen",
+}
 
 
 def waves_in(config: PartyConfig) -> list[str]:
@@ -349,7 +369,9 @@ def _wave_section(
             lines.append(f"| {step.name} | nog niet | |")
             continue
         facts = ", ".join(
-            f"{k} {v}" for k, v in record.get("details", {}).items() if not k.endswith("sha256") and k != "columns"
+            f"{_fact(k)} {_value(v)}"
+            for k, v in record.get("details", {}).items()
+            if not k.endswith("sha256") and k != "columns"
         )
         lines.append(f"| {step.name} | {_time(record.get('done_at'))} | {facts} |")
     return lines, checks
@@ -551,6 +573,16 @@ def _facts(e: Event, notes: _Footnotes) -> str:
 def _n(number: object) -> str:
     """A count the Dutch way: 4.494."""
     return f"{number:,}".replace(",", ".") if isinstance(number, int) else str(number)
+
+
+def _fact(key: str) -> str:
+    if key.endswith("_rows"):
+        return f"{key.removesuffix('_rows')}: rijen"
+    return FACT_LABELS.get(key, key)
+
+
+def _value(value: object) -> str:
+    return {True: "ja", False: "nee"}.get(value, _n(value)) if isinstance(value, bool) else _n(value)
 
 
 def _columns(count: int) -> str:
