@@ -65,12 +65,6 @@ VDAB: Mapping[str, str] = {
     "uitstroom_naar_werk_binnen_12_maanden": "uitstroom naar werk",
 }
 
-_MELDING: Mapping[str, str] = {
-    "insz": INSZ,
-    "gegeven": "technisch: welk art. 3-gegeven de melding betreft",
-    "reden": "technisch: de reden van de melding (art. 7)",
-}
-
 ALLOWED: Mapping[str, Mapping[str, str]] = {
     "aanvraag": {"insz": INSZ},
     "verrijking": {"insz": INSZ, **VDAB},
@@ -82,7 +76,6 @@ ALLOWED: Mapping[str, Mapping[str, str]] = {
         "in_verrijking": "technisch: koppeling — de persoon stond in de verrijking van VDAB",
         **VDAB,
     },
-    "melding": _MELDING,
 }
 
 
