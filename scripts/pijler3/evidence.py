@@ -484,8 +484,12 @@ def _checks(
             "openbaarmakingscontrole op het BI-bestand (kleine aantallen niet gepubliceerd)",
             lambda d: True,
             lambda d: (
-                f"{d.get('suppressed_cells')} cel(len) met vlag `…_onderdrukt` = waar"
-                + (f" van {d.get('flagged_cells')} gepubliceerde cellen" if d.get("flagged_cells") is not None else "")
+                f"{_n(d.get('suppressed_cells'))} cel(len) met vlag `…_onderdrukt` = waar"
+                + (
+                    f" van {_n(d.get('flagged_cells'))} gepubliceerde cellen"
+                    if d.get("flagged_cells") is not None
+                    else ""
+                )
                 + f", in {d.get('marts')} marts"
             ),
         )
@@ -513,7 +517,7 @@ def _checks(
         "insz-scan",
         f"scan op INSZ-nummers in klare tekst in {scanned}",
         lambda d: d.get("findings") == 0,
-        lambda d: f"{d.get('files_scanned')} bestanden, {d.get('findings')} vondst(en)",
+        lambda d: f"{_n(d.get('files_scanned'))} bestanden, {d.get('findings')} vondst(en)",
     )
     return results
 
@@ -660,9 +664,10 @@ def render_html(markdown: str, title: str) -> str:
 
 
 def _td(cell: str) -> str:
-    # Numbers, dates and times break at their spaces only; everything else (hashes, paths) anywhere.
-    numeric = re.fullmatch(r"[\d.,:/ -]+", cell) is not None
-    return f'<td class="n">{cell}</td>' if numeric else f"<td>{cell}</td>"
+    # Numbers, dates, times and short words (accounts, user@host) break at their spaces only; everything else
+    # (hashes, paths, column lists) anywhere.
+    whole = re.fullmatch(r"[\d.,:/ -]+", cell) is not None or re.fullmatch(r"[\w@.-]{1,24}", cell) is not None
+    return f'<td class="n">{cell}</td>' if whole else f"<td>{cell}</td>"
 
 
 def _inline(text: str) -> str:
