@@ -1,14 +1,17 @@
-"""The audit log: one fsync'd JSON line per event, append-only, and it refuses anything that looks like an INSZ."""
+"""The audit log: one fsync'd, hash-chained JSON line per event, and it refuses anything that looks like an INSZ."""
 
 from __future__ import annotations
 
+import getpass
+import json
+import socket
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from pijler3.audit import AuditLog, read_audit_log
+from pijler3.audit import GENESIS, Anchor, AuditLog, ChainBroken, entry_hash, read_audit_log, verify_chain
 from pijler3.errors import ConfigError, InputError
 
 SHA = "ab" * 32
@@ -55,6 +58,8 @@ def test_values_that_merely_contain_digits_are_kept(tmp_path: Path) -> None:
     [
         ({"sha256": "not-a-hash"}, "sha256 must be"),
         ({"time": "yesterday"}, "reserved"),
+        ({"prev": "0" * 64}, "reserved"),
+        ({"os_user": "root"}, "reserved"),
         ({"Remote Path": "x"}, "reserved or not a lower-case name"),
         ({"rows": ["a", "b"]}, "string or number"),
     ],
@@ -71,11 +76,12 @@ def test_party_and_event_must_be_plain_names(tmp_path: Path) -> None:
         AuditLog(tmp_path / "x.jsonl", "vdab").record("Upload!")
 
 
-def test_concurrent_writers_never_interleave_lines(tmp_path: Path) -> None:
+def test_concurrent_writers_never_interleave_lines_nor_break_the_chain(tmp_path: Path) -> None:
     path = tmp_path / "agentschap.jsonl"
-    log = AuditLog(path, "agentschap")
 
     def write(worker: int) -> None:
+        # One AuditLog per worker, as separate commands have: only the file lock orders them.
+        log = AuditLog(path, "agentschap")
         for n in range(25):
             log.record("download", remote_path=f"naar-agentschap/file-{worker}-{n}.age", size=n)
 
@@ -87,6 +93,7 @@ def test_concurrent_writers_never_interleave_lines(tmp_path: Path) -> None:
     entries = list(read_audit_log(path))
     assert len(entries) == 100
     assert len({e["remote_path"] for e in entries}) == 100
+    assert verify_chain(path).ok
 
 
 def test_a_damaged_line_is_reported_with_file_and_line(tmp_path: Path) -> None:
@@ -96,3 +103,95 @@ def test_a_damaged_line_is_reported_with_file_and_line(tmp_path: Path) -> None:
         handle.write("{half a record\n")
     with pytest.raises(InputError, match=r"vdab.jsonl, line 2"):
         list(read_audit_log(path))
+
+
+def test_every_event_names_the_os_user_and_host_and_is_chained(tmp_path: Path) -> None:
+    path = tmp_path / "vdab.jsonl"
+    log = AuditLog(path, "vdab")
+    first = log.record("connect", user="vdab-sftp")
+    second = log.record("purge", waves="2025-S2")
+    assert first["os_user"] == getpass.getuser() and first["os_host"] == socket.gethostname()
+    assert first["user"] == "vdab-sftp", "the SFTP account stays next to the OS user"
+    assert (first["seq"], first["prev"]) == (1, GENESIS)
+    assert (second["seq"], second["prev"]) == (2, first["hash"])
+    assert second["hash"] == entry_hash(second)
+    status = verify_chain(path)
+    assert status.ok and status.lines == 2 and status.head == second["hash"]
+
+
+def _log_of(path: Path, lines: int) -> list[str]:
+    log = AuditLog(path, "agentschap")
+    for n in range(1, lines + 1):
+        log.record("step-done", step=f"stap-{n}", wave="2026-S1", rows=n)
+    return path.read_text().splitlines(keepends=True)
+
+
+def _edit(lines: list[str], index: int) -> list[str]:
+    entry = json.loads(lines[index])
+    entry["rows"] = 999
+    return [*lines[:index], json.dumps(entry, ensure_ascii=False) + "\n", *lines[index + 1 :]]
+
+
+@pytest.mark.parametrize(
+    ("tamper", "line", "message"),
+    [
+        (lambda lines: _edit(lines, 3), 4, "line 4 was changed"),
+        (
+            lambda lines: [*lines[:3], *lines[4:]],
+            4,
+            "line 4 was written as line 5: the line(s) written as 4 were removed",
+        ),
+        (lambda lines: [*lines[:3], lines[4], lines[3], *lines[5:]], 4, "line 4 was written as line 5"),
+        (lambda lines: [*lines[:2], *lines[5:]], 3, "written as 3 to 5 were removed or moved"),
+        (lambda lines: [*lines, lines[1]], 7, "line 7 was written as line 2: it was moved or copied"),
+        (lambda lines: [*lines[:3], "{}\n", *lines[4:]], 4, "line 4 is not a chained audit record"),
+    ],
+    ids=["edited", "removed", "reordered", "three-removed", "duplicated", "replaced-by-junk"],
+)
+def test_verify_names_the_first_line_that_was_tampered_with(
+    tmp_path: Path, tamper: object, line: int, message: str
+) -> None:
+    path = tmp_path / "agentschap.jsonl"
+    lines = _log_of(path, 6)
+    assert verify_chain(path).ok
+    path.write_text("".join(tamper(lines)))  # type: ignore[operator]
+    status = verify_chain(path)
+    assert not status.ok and status.line == line
+    assert message in str(status.problem)
+
+
+def test_a_line_forged_with_a_recomputed_hash_breaks_the_link_of_the_next(tmp_path: Path) -> None:
+    path = tmp_path / "agentschap.jsonl"
+    lines = _log_of(path, 4)
+    forged = json.loads(lines[1])
+    forged["rows"] = 999
+    forged["hash"] = entry_hash(forged)
+    path.write_text("".join([lines[0], json.dumps(forged, ensure_ascii=False) + "\n", *lines[2:]]))
+    status = verify_chain(path)
+    assert status.line == 2 and "line 3 does not follow the line before it: line 2 was replaced" in str(status.problem)
+
+
+def test_anchors_catch_lines_cut_off_the_end_and_a_rebuilt_chain(tmp_path: Path) -> None:
+    path = tmp_path / "agentschap.jsonl"
+    lines = _log_of(path, 5)
+    anchor = Anchor(5, json.loads(lines[4])["hash"], "werk/2026-S1/stappen/insz-scan.json")
+    assert verify_chain(path, [anchor]).ok
+    path.write_text("".join(lines[:3]))
+    assert verify_chain(path).ok, "a shorter chain verifies on its own"
+    status = verify_chain(path, [anchor])
+    assert not status.ok and "refers to line 5, but the log ends at line 3" in str(status.problem)
+    path.unlink()
+    _log_of(path, 5)  # the same events written again: other times, so other hashes
+    status = verify_chain(path, [anchor])
+    assert status.line == 5 and "differs from the one werk/2026-S1/stappen/insz-scan.json recorded" in str(
+        status.problem
+    )
+
+
+def test_recording_after_a_damaged_last_line_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "vdab.jsonl"
+    AuditLog(path, "vdab").record("connect")
+    with path.open("a") as handle:
+        handle.write('{"event": "hand-written"}\n')
+    with pytest.raises(ChainBroken, match="last line is not a chained audit record"):
+        AuditLog(path, "vdab").record("connect")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import json
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import duckdb
 import pytest
 
 from conftest import IN_CI
+from pijler3.audit import read_audit_log
 from pijler3.bi import Mart, marts_from_manifest, publish
 from pijler3.errors import InputError
 
@@ -240,7 +243,7 @@ def test_reader_runs_in_the_old_duckdb(old_python: Path) -> None:
     assert version == OLD_DUCKDB != duckdb.__version__
 
 
-def test_cli_publishes_and_reports_a_missing_manifest_in_one_line(tmp_path: Path) -> None:
+def test_cli_publishes_records_who_did_it_and_reports_a_missing_manifest_in_one_line(tmp_path: Path) -> None:
     bron = _monitoring(tmp_path / "monitoring.duckdb")
     manifest = tmp_path / "manifest.json"
     manifest.write_text(
@@ -254,18 +257,28 @@ def test_cli_publishes_and_reports_a_missing_manifest_in_one_line(tmp_path: Path
             }
         )
     )  # fmt: skip
-    pijler3 = [str(Path(sys.executable).parent / "pijler3")]
+    config = tmp_path / "agentschap.toml"
+    config.write_text(
+        'party = "agentschap"\n[sftp]\nhost = "localhost"\nuser = "a"\nkey = "k"\nknown_hosts = "kh"\n'
+        '[keys]\nfolder = "keys"\npeer_bundle = "vdab.json"\n'
+        '[folders]\noutgoing = "uit"\nincoming = "in"\nwork = "werk"\naudit = "audit"\n'
+        '[databases]\nmonitoring = "monitoring.duckdb"\n[bi]\nfile = "bi/monitoring.duckdb"\n'
+    )
+    pijler3 = [str(Path(sys.executable).parent / "pijler3"), "publiceer-bi", "--config", str(config)]
     doel = tmp_path / "bi" / "monitoring.duckdb"
-    done = subprocess.run(
-        [*pijler3, "publiceer-bi", "--monitoring", str(bron), "--manifest", str(manifest), "--doel", str(doel)],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    done = subprocess.run([*pijler3, "--manifest", str(manifest)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "2 marts" in done.stdout and doel.is_file()
     done = subprocess.run(
-        [*pijler3, "publiceer-bi", "--monitoring", str(bron), "--manifest", str(tmp_path / "nee.json"), "--doel",
-         str(doel)],
+        [*pijler3, "--monitoring", str(bron), "--manifest", str(tmp_path / "nee.json"), "--doel", str(doel)],
         capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "nee.json" in done.stderr and "Traceback" not in done.stderr
+    published, failed = read_audit_log(tmp_path / "audit" / "agentschap.jsonl")
+    assert (published["event"], published["marts"], published["file"]) == ("publish-bi", 2, "monitoring.duckdb")
+    assert (
+        published["os_user"] == getpass.getuser()
+        and published["sha256"] == hashlib.sha256(doel.read_bytes()).hexdigest()
+    )
+    assert (failed["event"], failed["error"]) == ("publish-bi-failed", "InputError")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import stat
 import subprocess
@@ -15,6 +16,7 @@ from pyrage import x25519
 
 from cli_helpers import pijler3
 from pijler3 import envelope, keys
+from pijler3.audit import read_audit_log, verify_chain
 from pijler3.errors import ConfigError
 
 
@@ -202,3 +204,24 @@ def test_private_keys_are_not_written_inside_a_git_work_tree_unless_asked(tmp_pa
     )
     assert allowed.code == 0, allowed.err
     assert (clone / "keys" / "agentschap" / "pseudonym.key").is_file()
+
+
+def test_cli_rotate_and_retire_are_recorded_in_the_audit_log(tmp_path: Path) -> None:
+    folder = tmp_path / "keys"
+    assert _cli("keys", "generate", "--party", "vdab", "--out", str(folder)).returncode == 0
+    old = keys.load_bundle(folder / "bundle.json").signing_keys[0].fingerprint
+    config = tmp_path / "vdab.toml"
+    config.write_text(
+        'party = "vdab"\n[sftp]\nhost = "localhost"\nuser = "v"\nkey = "k"\nknown_hosts = "kh"\n'
+        '[keys]\nfolder = "keys"\npeer_bundle = "agentschap.json"\n'
+        '[folders]\noutgoing = "uit"\nincoming = "in"\nwork = "werk"\naudit = "audit"\n'
+    )
+    rotated = _cli("keys", "rotate", "--config", str(config))
+    assert rotated.returncode == 0, rotated.stderr
+    new = keys.load_bundle(folder / "bundle.json").signing_keys[0].fingerprint
+    retired = _cli("keys", "retire", "--config", str(config), "--fingerprint", keys.group_fingerprint(old))
+    assert retired.returncode == 0, retired.stderr
+    rotate, retire = read_audit_log(tmp_path / "audit" / "vdab.jsonl")
+    assert (rotate["event"], rotate["signing_key"], rotate["os_user"]) == ("keys-rotate", new, getpass.getuser())
+    assert (retire["event"], retire["fingerprint"]) == ("keys-retire", old)
+    assert verify_chain(tmp_path / "audit" / "vdab.jsonl").ok

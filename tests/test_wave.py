@@ -70,7 +70,7 @@ def test_cli_run_wave_on_a_finished_demo_has_nothing_to_do(demo_copy: Path) -> N
             cli, ["run-wave", "--config", str(demo_copy / "vdab" / "vdab.toml"), "--wave", WAVES[0]]
         )
     assert result.exit_code == 0, result.output
-    assert f"[vdab {WAVES[0]}] all 8 steps done earlier; nothing to do" in result.output
+    assert f"[vdab {WAVES[0]}] all 9 steps done earlier; nothing to do" in result.output
     assert result.output.strip().endswith(f"vdab {WAVES[0]}: complete")
 
 

@@ -1,18 +1,31 @@
-"""Append-only audit trail per party: the evidence a data protection officer shows for art. 6 of the protocol.
+"""Tamper-evident audit trail per party: the evidence a data protection officer shows for art. 6 of the protocol.
 
-One JSON object per line, written with ``O_APPEND`` and fsync'd before ``record`` returns, so a crash never loses an
-acknowledged event and never rewrites an earlier one. The log describes *that* something happened (connect, upload,
-download, open, delete, failure) with time, party, user, remote path, size, sha-256, wave and kind — never personal
-data: a value that looks like an INSZ is refused rather than written.
+One JSON object per line, written with ``O_APPEND`` under an exclusive lock and fsync'd before ``record`` returns, so
+a crash never loses an acknowledged event and never rewrites an earlier one. The log describes *that* something
+happened (connect, upload, download, open, delete, failure, purge, key rotation) with time, party, the operating-system
+user and host that ran it, the SFTP account, remote path, size, sha-256, wave and kind — never personal data: a value
+that looks like an INSZ is refused rather than written.
+
+Hash chain. Every line carries ``seq`` (its line number when written), ``prev`` (the ``hash`` of the line before it,
+64 zeros for the first) and ``hash`` (sha-256 of the line's JSON without ``hash``). ``verify_chain`` recomputes the
+chain and names the first line that was changed, removed or moved. Whoever can write the file can also rebuild the
+whole chain, and cutting lines off the end leaves a valid shorter chain: that is why each wave's step records keep the
+position and hash of their own ``step-done`` line (an *anchor*), and why the printed evidence report states the chain
+head. An anchor the log no longer matches is a failed verification too.
 """
 
 from __future__ import annotations
 
+import fcntl
+import getpass
+import hashlib
 import json
 import os
 import re
+import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +33,7 @@ from pijler3.errors import ConfigError, InputError, Pijler3Error
 
 Scalar = str | int | float | bool | None
 
+GENESIS = "0" * 64
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # An INSZ in any of the spellings the extracts use (85073003328, 85.07.30-033.28); file names and messages never
@@ -27,13 +41,30 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _INSZ_LIKE = re.compile(r"(?<!\d)\d{2}[.\s]?\d{2}[.\s]?\d{2}[-.\s]?\d{3}[.\s]?\d{2}(?!\d)")
 # Hashes and key fingerprints are long hex strings that often contain 11 digits in a row by chance.
 _HEX_DIGEST = re.compile(r"^[0-9a-f]{32,}$")
-_RESERVED = frozenset({"time", "party", "event"})
+_RESERVED = frozenset({"seq", "time", "party", "event", "os_user", "os_host", "prev", "hash"})
+_TAIL_CHUNK = 64 * 1024
+
+
+class ChainBroken(Pijler3Error):
+    """The audit log's hash chain does not verify: a line was changed, removed or moved."""
+
+    exit_code = 6
+
+
+def os_user() -> str:
+    """The operating-system account running this process (for the audit log: who ran the command)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid-{os.getuid()}"
 
 
 class AuditLog:
     """``AuditLog(path, party).record("upload", user=..., remote_path=..., size=..., sha256=..., wave=..., kind=...)``.
 
-    Safe to share between threads; every call appends exactly one line and fsyncs it.
+    Safe to share between threads and processes; every call appends exactly one chained line and fsyncs it. Each
+    event names the operating-system user and host that wrote it (``os_user``, ``os_host``) next to whatever account
+    the caller passes (``user``: the SFTP account).
     """
 
     def __init__(self, path: Path, party: str) -> None:
@@ -42,31 +73,71 @@ class AuditLog:
         self.path = Path(path)
         self.party = party
         self._lock = threading.Lock()
+        self._who = {"os_user": os_user(), "os_host": socket.gethostname()}
 
     def record(self, event: str, **fields: Scalar) -> dict[str, Scalar]:
         """Append one event and return it as written; ``InputError`` for a field that may hold personal data."""
         if not _NAME.match(event):
             raise InputError(f"audit event {event!r}: use a lower-case name such as 'upload' or 'delete'")
-        entry: dict[str, Scalar] = {
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "party": self.party,
-            "event": event,
-        }
-        for name, value in fields.items():
-            entry[name] = _checked(event, name, value)
-        line = (json.dumps(entry, ensure_ascii=False, sort_keys=False) + "\n").encode()
+        checked = {name: _checked(event, name, value) for name, value in fields.items()}
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+                fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
             except OSError as exc:
                 raise Pijler3Error(f"audit log {self.path}: cannot open for appending ({exc.strerror})") from exc
             try:
-                os.write(fd, line)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                seq, prev = _last_link(fd, self.path)
+                entry: dict[str, Scalar] = {
+                    "seq": seq + 1,
+                    "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                    "party": self.party,
+                    "event": event,
+                    **self._who,
+                    **checked,
+                    "prev": prev,
+                }
+                entry["hash"] = entry_hash(entry)
+                os.write(fd, (_dumps(entry) + "\n").encode())
                 os.fsync(fd)
             finally:
                 os.close(fd)
         return entry
+
+
+def _dumps(entry: dict[str, Scalar]) -> str:
+    return json.dumps(entry, ensure_ascii=False, sort_keys=False)
+
+
+def entry_hash(entry: dict[str, Scalar]) -> str:
+    """sha-256 of the entry's JSON without its ``hash`` field, in the field order it was written in."""
+    body = {name: value for name, value in entry.items() if name != "hash"}
+    return hashlib.sha256(_dumps(body).encode()).hexdigest()
+
+
+def _last_link(fd: int, path: Path) -> tuple[int, str]:
+    """(seq, hash) of the last line of the open log; (0, GENESIS) when it is empty."""
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return 0, GENESIS
+    tail = b""
+    offset = size
+    while offset > 0:
+        start = max(0, offset - _TAIL_CHUNK)
+        tail = os.pread(fd, offset - start, start) + tail
+        offset = start
+        if tail.rstrip(b"\n").count(b"\n") >= 1:
+            break
+    last = tail.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    try:
+        entry = json.loads(last)
+        return int(entry["seq"]), str(entry["hash"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ChainBroken(
+            f"{path}: its last line is not a chained audit record; run `pijler3 audit verify` and restore the log "
+            "from backup before anything else is recorded"
+        ) from exc
 
 
 def _checked(event: str, name: str, value: Scalar) -> Scalar:
@@ -97,3 +168,78 @@ def read_audit_log(path: Path) -> Iterator[dict[str, Scalar]]:
             if not isinstance(entry, dict):
                 raise InputError(f"{path}, line {number}: not a JSON audit record (expected an object)")
             yield entry
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A position and hash of the log kept elsewhere (a step record), and where it was kept."""
+
+    seq: int
+    hash: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ChainStatus:
+    """The outcome of ``verify_chain``: ``problem`` is None when the chain and every anchor verified."""
+
+    path: Path
+    lines: int
+    head: str
+    anchors: int
+    problem: str | None
+    line: int | None
+    """The first line that does not verify (1-based), when the problem is in a line."""
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify_chain(path: Path, anchors: Iterable[Anchor] = ()) -> ChainStatus:
+    """Recompute the hash chain of the log at ``path`` and check ``anchors`` against it; stops at the first problem."""
+    path = Path(path)
+    anchors = list(anchors)
+    hashes: list[str] = []
+    prev = GENESIS
+
+    def broken(line: int | None, problem: str) -> ChainStatus:
+        return ChainStatus(path, len(hashes), prev, len(anchors), problem, line)
+
+    if not path.is_file():
+        if anchors:
+            return broken(None, f"{path}: missing, yet {anchors[0].source} refers to its line {anchors[0].seq}")
+        return ChainStatus(path, 0, GENESIS, 0, None, None)
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                entry = json.loads(raw)
+                seq, claimed, linked = int(entry["seq"]), str(entry["hash"]), str(entry["prev"])
+            except (ValueError, KeyError, TypeError):
+                return broken(number, f"line {number} is not a chained audit record (changed, or written by hand)")
+            if entry_hash(entry) != claimed:
+                return broken(number, f"line {number} was changed: its content no longer matches its hash")
+            if seq > number:
+                return broken(
+                    number,
+                    f"line {number} was written as line {seq}: the line(s) written as {number}"
+                    f"{f' to {seq - 1}' if seq - 1 > number else ''} were removed or moved",
+                )
+            if seq < number:
+                return broken(number, f"line {number} was written as line {seq}: it was moved or copied")
+            if linked != prev:
+                return broken(
+                    number - 1, f"line {number} does not follow the line before it: line {number - 1} was replaced"
+                )
+            hashes.append(claimed)
+            prev = claimed
+    for anchor in anchors:
+        if anchor.seq > len(hashes):
+            return broken(
+                None,
+                f"{anchor.source} refers to line {anchor.seq}, but the log ends at line {len(hashes)}: "
+                "lines were removed from its end",
+            )
+        if hashes[anchor.seq - 1] != anchor.hash:
+            return broken(anchor.seq, f"line {anchor.seq} differs from the one {anchor.source} recorded")
+    return ChainStatus(path, len(hashes), prev, len(anchors), None, None)

@@ -18,6 +18,9 @@ from typing import Any
 
 import duckdb
 
+from pijler3.audit import AuditLog
+from pijler3.config import PartyConfig
+from pijler3.digest import digest_file
 from pijler3.errors import InputError, Pijler3Error
 
 # Oldest storage format the 1.x readers of BI tools understand (DuckDB 1.0 and later read it).
@@ -104,6 +107,24 @@ def publish(monitoring_db: Path, target: Path, marts: list[Mart]) -> Path:
         partial.unlink(missing_ok=True)
         partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
     return target
+
+
+def publish_recorded(
+    config: PartyConfig, manifest: Path, *, monitoring_db: Path | None = None, target: Path | None = None
+) -> tuple[Path, list[Mart]]:
+    """``publish`` by hand (``pijler3 publiceer-bi``), recorded in the party's audit log as ``publish-bi`` (or
+    ``publish-bi-failed``); the databases default to the configuration's."""
+    monitoring_db = monitoring_db or config.require("databases.monitoring", config.monitoring_db)
+    target = target or config.require("bi.file", config.bi_file)
+    audit = AuditLog(config.audit_log, config.party)
+    try:
+        marts = marts_from_manifest(manifest)
+        publish(monitoring_db, target, marts)
+    except Pijler3Error as exc:
+        audit.record("publish-bi-failed", file=target.name, error=type(exc).__name__)
+        raise
+    audit.record("publish-bi", file=target.name, marts=len(marts), sha256=digest_file(target, count_lines=False).sha256)
+    return target, marts
 
 
 def _copy(con: duckdb.DuckDBPyConnection, mart: Mart) -> None:

@@ -9,14 +9,15 @@ The agencies (``agentschap``)::
 VDAB::
 
     load-vdab (only when the extract changed) -> receive-request -> load-request -> build-enrichment
-    -> export-enrichment -> send-enrichment -> clean-up -> receive-dataset
+    -> export-enrichment -> send-enrichment -> clean-up -> receive-dataset -> insz-scan
 
 ``run_wave`` resumes after the last step whose output verifies: a step's output is what later steps consume and
 then remove (the request file, the restricted database), so a verified later step vouches for every earlier one. A
 receive step whose file the other party has not uploaded yet ends the run with status ``waiting``; run it again later
 (exit code 75 from the CLI). Each completed step leaves ``<work>/<wave>/stappen/<step>.json`` (what it produced: row
-counts, hashes, checks — never personal data) and a ``step-done`` event in the party's audit log; the evidence report
-(``pijler3.evidence``) is built from both.
+counts, hashes, the columns of every exchanged file, checks — never personal data) and a ``step-done`` event in the
+party's audit log; the record keeps that event's line number and hash, an anchor of the log's hash chain
+(``pijler3.audit``). The evidence report (``pijler3.evidence``) is built from both.
 
 dbt writes ``target/`` and ``logs/`` per step into ``<work>/<wave>/dbt/<step>/``, so each wave keeps the run results
 of its own builds (which tests ran, passed or warned).
@@ -36,7 +37,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from pijler3 import leakscan
+from pijler3 import artikel3, leakscan
 from pijler3.audit import AuditLog, Scalar
 from pijler3.bi import marts_from_manifest, publish
 from pijler3.config import PartyConfig
@@ -310,8 +311,17 @@ def _run_steps(
         except Exception as exc:
             audit.record("step-failed", step=step.name, wave=wave, error=type(exc).__name__)
             raise
-        _write_json(run.marker(step.name), {"step": step.name, "wave": wave, "done_at": _now(), "details": details})
-        audit.record("step-done", step=step.name, wave=wave, **details)
+        event = audit.record("step-done", step=step.name, wave=wave, **details)
+        _write_json(
+            run.marker(step.name),
+            {
+                "step": step.name,
+                "wave": wave,
+                "done_at": _now(),
+                "details": details,
+                "audit": {"seq": event["seq"], "hash": event["hash"]},
+            },
+        )
         say(f"{prefix}: done in {time.monotonic() - started:.1f} s")
         outcomes.append(StepOutcome(step.name, "done", details))
     return WaveResult(config.party, wave, "complete", tuple(outcomes))
@@ -360,21 +370,32 @@ def _export_request(run: Run) -> Details:
     return {"file": target.name, "rows": export.aantal_rijen, "sha256": _sha256(target)}
 
 
+def _columns(path: Path | None) -> str | None:
+    """The file's columns for the step record (the art. 3 check of the evidence report), comma-separated."""
+    return ",".join(artikel3.file_columns(path)) if path is not None and path.is_file() else None
+
+
 def _send(leg: str, kind: str, suffix: str) -> Callable[[Run], Details]:
     def send(run: Run) -> Details:
         plaintext = run.outgoing(kind, suffix)
+        columns = _columns(plaintext)
         result = run_leg(leg, run.config, run.wave, progress=False)
         # On the server, sealed: the clear copy here has served its purpose (for the request: it holds INSZ).
         plaintext.unlink(missing_ok=True)
-        return {"file": plaintext.name, "sent": result.done}
+        return {"file": plaintext.name, "sent": result.done, "kind": kind, "columns": columns}
 
     return send
 
 
-def _receive(leg: str) -> Callable[[Run], Details]:
+def _receive(leg: str, kind: str) -> Callable[[Run], Details]:
     def receive(run: Run) -> Details:
         result = run_leg(leg, run.config, run.wave, progress=False)
-        return {"file": result.file.name if result.file else None, "received": result.done}
+        return {
+            "file": result.file.name if result.file else None,
+            "received": result.done,
+            "kind": kind,
+            "columns": _columns(result.file),
+        }
 
     return receive
 
@@ -450,10 +471,12 @@ def _marts_manifest(run: Run) -> Path:
 def _publish_bi(run: Run) -> Details:
     marts = marts_from_manifest(_marts_manifest(run))
     publish(run.monitoring, run.bi_file, marts)
+    flagged, cells = suppressed_cells(run.bi_file, run.wave)
     return {
         "file": run.bi_file.name,
         "marts": len(marts),
-        "suppressed_cells": suppressed_cells(run.bi_file, run.wave),
+        "suppressed_cells": flagged,
+        "flagged_cells": cells,
         "sha256": _sha256(run.bi_file),
     }
 
@@ -492,6 +515,12 @@ def agencies_scan_paths(config: PartyConfig) -> list[Path]:
     return [p for p in (*candidates, config.work, config.audit_log.parent) if p is not None and p.exists()]
 
 
+def vdab_scan_paths(config: PartyConfig) -> list[Path]:
+    """Everything VDAB keeps of the exchange outside its own database (which ``clean-up`` checks itself)."""
+    candidates = (config.outgoing, config.incoming, config.work, config.audit_log.parent)
+    return [p for p in candidates if p.exists()]
+
+
 def project_fixture_numbers(project_dir: Path = REPO) -> frozenset[str]:
     """INSZ-shaped numbers in the dbt project's own files: the made-up fixtures of its unit tests, public in the
     repository, which dbt copies into manifest.json, compiled SQL, its log and the docs site."""
@@ -502,7 +531,7 @@ def project_fixture_numbers(project_dir: Path = REPO) -> frozenset[str]:
 
 
 def _insz_scan(run: Run) -> Details:
-    paths = agencies_scan_paths(run.config)
+    paths = agencies_scan_paths(run.config) if run.config.party == "agentschap" else vdab_scan_paths(run.config)
     files = sum(1 for _ in leakscan.iter_files(paths))
     findings = leakscan.scan(paths, allowed=project_fixture_numbers())
     if findings:
@@ -546,7 +575,7 @@ AGENCIES: tuple[Step, ...] = (
     Step(
         "receive-enrichment",
         "receive and open VDAB's enrichment",
-        _receive("receive-enrichment"),
+        _receive("receive-enrichment", "verrijking"),
         _leg_done("verrijking", "ontvangen"),
     ),
     Step(
@@ -683,7 +712,7 @@ VDAB: tuple[Step, ...] = (
     Step(
         "receive-request",
         "receive and open the agencies' request",
-        _receive("receive-request"),
+        _receive("receive-request", "aanvraag"),
         _leg_done("aanvraag", "ontvangen"),
     ),
     Step(
@@ -721,8 +750,14 @@ VDAB: tuple[Step, ...] = (
     Step(
         "receive-dataset",
         "receive the pseudonymised dataset",
-        _receive("receive-dataset"),
+        _receive("receive-dataset", "gepseudonimiseerd"),
         _leg_done("gepseudonimiseerd", "ontvangen"),
+    ),
+    Step(
+        "insz-scan",
+        "scan what VDAB keeps of the exchange for requested INSZ numbers in clear",
+        _insz_scan,
+        lambda run, d: d.get("findings") == 0,
     ),
 )
 
@@ -742,18 +777,22 @@ def dbt_summary(result: Any) -> Details:
     }
 
 
-def suppressed_cells(bi_file: Path, wave: str) -> int:
-    """Cells of ``wave`` that disclosure control suppressed in the BI file (columns ``*_onderdrukt``)."""
-    total = 0
+def suppressed_cells(bi_file: Path, wave: str) -> tuple[int, int]:
+    """Cells of ``wave`` in the BI file whose ``<count>_onderdrukt`` flag is true, and how many cells carry such a
+    flag (the published counts disclosure control looked at), whatever the method behind the flag."""
+    total = cells = 0
     with duckdb.connect(str(bi_file), read_only=True) as con:
         columns = con.execute(
             "select table_name, column_name from duckdb_columns() where column_name like '%\\_onderdrukt' escape '\\'"
             " and table_name in (select table_name from duckdb_columns() where column_name = 'golf')"
         ).fetchall()
         for table, column in columns:
-            row = con.execute(f'select count(*) from "{table}" where golf = ? and "{column}"', [wave]).fetchone()
+            row = con.execute(
+                f'select count(*) filter (where "{column}"), count(*) from "{table}" where golf = ?', [wave]
+            ).fetchone()
             total += int(row[0]) if row else 0
-    return total
+            cells += int(row[1]) if row else 0
+    return total, cells
 
 
 def _count(db: Path, relation: str) -> int | None:

@@ -8,6 +8,16 @@ from typing import cast
 import click
 
 from pijler3 import keys
+from pijler3.audit import AuditLog
+from pijler3.config import load_config
+
+_config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    required=True,
+    help="The party's TOML configuration: its key folder, and the audit log that records the change.",
+)
 
 
 def _print_bundle(bundle: keys.Bundle) -> None:
@@ -52,20 +62,42 @@ def fingerprint(bundle: Path) -> None:
     _print_bundle(keys.load_bundle(bundle))
 
 
+_dir_option = click.option(
+    "--dir",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Key folder; default: [keys] folder of the configuration.",
+)
+
+
 @command.command()
-@click.option("--dir", "folder", type=click.Path(path_type=Path, file_okay=False, exists=True), required=True)
-def rotate(folder: Path) -> None:
+@_config_option
+@_dir_option
+def rotate(config_path: Path, folder: Path | None) -> None:
     """Add a new age key and signing key; old ones keep working until retired. Hand the new bundle over."""
+    config = load_config(config_path)
+    folder = folder or config.key_folder
     bundle = keys.rotate(folder)
+    AuditLog(config.audit_log, config.party).record(
+        "keys-rotate",
+        key_folder=folder.name,
+        age_key=bundle.age_recipients[0].fingerprint,
+        signing_key=bundle.signing_keys[0].fingerprint,
+    )
     click.echo(f"rotated; hand {folder / keys.BUNDLE_FILE} to the other party")
     _print_bundle(bundle)
 
 
 @command.command()
-@click.option("--dir", "folder", type=click.Path(path_type=Path, file_okay=False, exists=True), required=True)
+@_config_option
+@_dir_option
 @click.option("--fingerprint", "fingerprint_", required=True, help="Fingerprint of the old key (spaces allowed).")
-def retire(folder: Path, fingerprint_: str) -> None:
+def retire(config_path: Path, folder: Path | None, fingerprint_: str) -> None:
     """Remove an old age key or signing key once no file in transit needs it."""
-    bundle = keys.retire(folder, fingerprint_.replace(" ", "").lower())
+    config = load_config(config_path)
+    folder = folder or config.key_folder
+    fingerprint = fingerprint_.replace(" ", "").lower()
+    bundle = keys.retire(folder, fingerprint)
+    AuditLog(config.audit_log, config.party).record("keys-retire", key_folder=folder.name, fingerprint=fingerprint)
     click.echo(f"retired {fingerprint_}; hand {folder / keys.BUNDLE_FILE} to the other party")
     _print_bundle(bundle)

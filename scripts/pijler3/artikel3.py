@@ -1,0 +1,121 @@
+"""Protocol art. 3 as data: which personal data each exchanged file kind may carry, and the machine check of a file's
+columns against it (proportionality: only the agreed attributes).
+
+The lists are written here from the protocol's own table, not derived from the dbt models or the export schemas:
+a column a model adds without an art. 3 attribute behind it fails the check instead of widening it. Each column
+maps to the protocol's wording of the attribute it carries; a few columns are not personal data of their own but
+technical (the wave, the link between the parties' records) and say so.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pijler3.errors import InputError
+
+INSZ = "INSZ-nummer (art. 3, gegevens uit KBI)"
+_ACTIES = {
+    "orientatie": "type acties: oriëntatie",
+    "context": "type acties: context",
+    "competentieversterking": "type acties: competentieversterking",
+    "solliciteren": "type acties: solliciteren",
+}
+
+KBI: Mapping[str, str] = {
+    "leeftijdscategorie": "leeftijdscategorie",
+    "geslacht": "geslacht",
+    "scholingsniveau": "scholingsniveau",
+    "oudste_nationaliteit": "oudste nationaliteit",
+    "datum_toeleiding_vdab": "datum toeleiding door Agentschappen naar VDAB",
+    "doelgroep": "doelgroep (rechthebbend of verplicht)",
+    "datum_doelgroep": "datum doelgroep van inburgering geworden",
+    "datum_aanmelding": "datum aanmelding",
+    "datum_inburgeringscontract": "datum inburgeringscontract",
+    "kbi_regio": "KBI-regio",
+    "plo_besluit": "besluit en reden besluit van de professionele loopbaanoriëntatie",
+    "plo_reden_besluit": "besluit en reden besluit van de professionele loopbaanoriëntatie",
+    "ingeschat_taalleervermogen": "ingeschat taalleervermogen",
+    "hoogst_behaald_niveau_nt2": "hoogst behaald niveau NT2",
+    "trajecttype": "trajecttype",
+    "toeleiding_diplomagelijkschakeling": "toeleiding diplomagelijkschakeling en resultaat van deze toeleiding",
+    "resultaat_diplomagelijkschakeling": "toeleiding diplomagelijkschakeling en resultaat van deze toeleiding",
+    "heeft_ocmw_leefloon": "heeft OCMW leefloon",
+    "verblijfsstatus": "verblijfsstatus",
+}
+
+VDAB: Mapping[str, str] = {
+    "gekend_bij_vdab": "technisch: koppeling — het INSZ-nummer is gekend bij VDAB",
+    "eerste_inschrijving": "eerste en meest recente inschrijving bij VDAB",
+    "meest_recente_inschrijving": "eerste en meest recente inschrijving bij VDAB",
+    "huidige_categorie_werkzoekende": "huidige categorie werkzoekende",
+    "huidige_categorie_werkzoekende_omschrijving": "huidige categorie werkzoekende",
+    "status_dienstverlening": "status dienstverlening bij VDAB",
+    **{
+        f"{prefix}_{actie}": label
+        for actie, label in _ACTIES.items()
+        for prefix in ("heeft_actie", "aantal_acties", "eerste_start_actie")
+    },
+    "uitstroom_naar_werk": "uitstroom naar werk",
+    "uitstroom_naar_werk_binnen_6_maanden": "uitstroom naar werk",
+    "uitstroom_naar_werk_binnen_12_maanden": "uitstroom naar werk",
+}
+
+ALLOWED: Mapping[str, Mapping[str, str]] = {
+    "aanvraag": {"insz": INSZ},
+    "verrijking": {"insz": INSZ, **VDAB},
+    "gepseudonimiseerd": {
+        "pseudoniem": "INSZ-nummer, vervangen door een pseudoniem",
+        "golf": "technisch: de meting",
+        "peildatum": "technisch: de peildatum van de meting",
+        **KBI,
+        "in_verrijking": "technisch: koppeling — de persoon stond in de verrijking van VDAB",
+        **VDAB,
+    },
+}
+
+
+@dataclass(frozen=True)
+class ColumnCheck:
+    kind: str
+    columns: tuple[str, ...]
+    extra: tuple[str, ...]
+    """Columns art. 3 does not allow in this kind of file."""
+
+    @property
+    def conform(self) -> bool:
+        return not self.extra
+
+    def by_attribute(self) -> list[tuple[str, list[str]]]:
+        """(art. 3 attribute, its columns) in file order; extra columns under 'niet in art. 3'."""
+        allowed = ALLOWED.get(self.kind, {})
+        groups: dict[str, list[str]] = {}
+        for column in self.columns:
+            groups.setdefault(allowed.get(column, "**niet in art. 3**"), []).append(column)
+        return list(groups.items())
+
+
+def check_columns(kind: str, columns: Sequence[str]) -> ColumnCheck:
+    """Check ``columns`` of a ``kind`` file against art. 3; an unknown kind allows nothing."""
+    allowed = ALLOWED.get(kind, {})
+    return ColumnCheck(kind, tuple(columns), tuple(c for c in columns if c not in allowed))
+
+
+def file_columns(path: Path) -> list[str]:
+    """The column names of an exchange file: a Parquet file's schema, or a CSV file's header line."""
+    with path.open("rb") as handle:
+        parquet = handle.read(4) == b"PAR1"
+    if parquet:
+        with duckdb.connect() as con:
+            return [
+                str(row[0]) for row in con.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()
+            ]
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), None)
+    if header is None:
+        raise InputError(f"{path}: empty file, no header line")
+    return [name.strip() for name in header]
