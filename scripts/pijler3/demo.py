@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 
@@ -41,7 +41,7 @@ from pijler3.keys import PARTIES, Party
 from pijler3.sftp.keys import generate_ed25519, known_hosts_line, public_key_of
 from pijler3.sftp.openssh import OpenSshServer
 from pijler3.sftp.server import EmbeddedSftpServer, ServerAddress
-from pijler3.wave import Progress, run_wave
+from pijler3.wave import INFORMATION_LOSS_COLUMNS, Progress, run_wave
 
 WAVES = ("2025-S2", "2026-S1")
 DEFAULT_PERSONS = 5000
@@ -59,7 +59,8 @@ class WaveSummary:
     exchanged: dict[str, int]
     quality: dict[str, str]
     dbt_warnings: int
-    suppressed_cells: int
+    withheld_cells: int
+    information_loss: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,7 @@ def _summary(agencies: PartyConfig, vdab: PartyConfig, wave: str) -> WaveSummary
                 f"select sum({column}), bool_or({column}_onderdrukt) from mart_datakwaliteit where golf = ?", [wave]
             ).fetchone()
             total, suppressed = found if found else (None, None)
-            quality[label] = f"{int(total or 0):,}{' + suppressed small counts' if suppressed else ''}"
+            quality[label] = f"{int(total or 0):,}{' + withheld small counts' if suppressed else ''}"
     exchanged = {
         "request (agencies -> VDAB)": _recorded(agencies, wave, "export-request", "rows"),
         "enrichment (VDAB -> agencies)": _recorded(vdab, wave, "export-enrichment", "rows"),
@@ -272,8 +273,15 @@ def _summary(agencies: PartyConfig, vdab: PartyConfig, wave: str) -> WaveSummary
         _recorded(config, wave, step, "dbt_warnings")
         for config, step in ((agencies, "build-request"), (agencies, "build-dataset"), (vdab, "build-enrichment"))
     )
+    publication = json.loads((agencies.work / wave / "stappen" / "publish-bi.json").read_text(encoding="utf-8"))
     return WaveSummary(
-        wave, kpis, exchanged, quality, warnings, _recorded(agencies, wave, "publish-bi", "suppressed_cells")
+        wave,
+        kpis,
+        exchanged,
+        quality,
+        warnings,
+        _recorded(agencies, wave, "publish-bi", "withheld_cells"),
+        {k: v for k, v in publication["details"].items() if k in INFORMATION_LOSS_COLUMNS},
     )
 
 
@@ -288,12 +296,19 @@ def format_summary(result: DemoResult) -> list[str]:
     for wave in result.waves:
         lines.append(f"wave {wave.wave}:")
         for label, value in wave.kpis.items():
-            lines.append(f"  {label:40} {'suppressed' if value is None else f'{value:.1f} %'}")
+            lines.append(f"  {label:40} {'withheld' if value is None else f'{value:.1f} %'}")
         for label, rows in wave.exchanged.items():
             lines.append(f"  exchanged {label:40} {rows:>8,} rows")
         quality = ", ".join(f"{label} {count}" for label, count in wave.quality.items())
         lines.append(f"  data quality (art. 7): {quality}; {wave.dbt_warnings} dbt warning(s)")
-        lines.append(f"  disclosure control: {wave.suppressed_cells} cell(s) suppressed")
+        loss = wave.information_loss
+        lines.append(
+            f"  cell key method: {wave.withheld_cells} cell(s) withheld;"
+            f" {loss.get('percentage_gepubliceerd')} % of cells published"
+            f" ({loss.get('percentage_gepubliceerd_niet_nul')} % of the non-empty),"
+            f" {loss.get('aantal_verborgen_vanaf_10')} with a true count >= 10 hidden,"
+            f" mean absolute deviation {loss.get('gemiddelde_absolute_afwijking')}"
+        )
     for label, path in result.paths.items():
         lines.append(f"{label:12} {path}")
     return lines

@@ -71,8 +71,14 @@ FACT_LABELS = {
     "dbt_passed": "geslaagd",
     "dbt_warnings": "waarschuwingen",
     "marts": "marts",
-    "suppressed_cells": "cellen met vlag onderdrukt",
+    "withheld_cells": "niet gepubliceerde cellen",
     "flagged_cells": "cellen met vlag",
+    "percentage_gepubliceerd": "% cellen gepubliceerd",
+    "percentage_gepubliceerd_niet_nul": "% niet-lege cellen gepubliceerd",
+    "aantal_verborgen_vanaf_10": "niet gepubliceerd met echt aantal >= 10",
+    "gemiddelde_absolute_afwijking": "gemiddelde absolute afwijking",
+    "grootste_relatieve_afwijking_vanaf_100": "grootste relatieve afwijking bij >= 100 (%)",
+    "grootste_verschil_kernpercentage": "grootste verschil kernpercentage (procentpunt)",
     "removed_files": "verwijderde bestanden",
     "files_scanned": "gescande bestanden",
     "findings": "vondsten",
@@ -481,16 +487,22 @@ def _checks(
     if config.party == "agentschap":
         expected(
             "publish-bi",
-            "openbaarmakingscontrole op het BI-bestand (kleine aantallen niet gepubliceerd)",
-            lambda d: True,
+            "openbaarmakingscontrole op het BI-bestand: celsleutelmethode (elke telling licht verstoord, geen aantal "
+            "onder de drempel gepubliceerd, elk echt aantal vanaf 10 gepubliceerd)",
+            lambda d: d.get("aantal_verborgen_vanaf_10", 0) == 0,
             lambda d: (
-                f"{_n(d.get('suppressed_cells'))} cel(len) met vlag `…_onderdrukt` = waar"
+                f"{_n(d.get('withheld_cells'))} van {_n(d.get('flagged_cells'))} cellen niet gepubliceerd"
+                f" (vlag `…_onderdrukt`), in {d.get('marts')} marts"
                 + (
-                    f" van {_n(d.get('flagged_cells'))} gepubliceerde cellen"
-                    if d.get("flagged_cells") is not None
+                    f"; informatieverlies: {d['percentage_gepubliceerd']} % van de cellen gepubliceerd"
+                    f" ({d.get('percentage_gepubliceerd_niet_nul')} % van de niet-lege),"
+                    f" {_n(d.get('aantal_verborgen_vanaf_10'))} cellen met een echt aantal vanaf 10 verborgen,"
+                    f" gemiddelde absolute afwijking {d.get('gemiddelde_absolute_afwijking')},"
+                    f" grootste relatieve afwijking vanaf 100: {d.get('grootste_relatieve_afwijking_vanaf_100')} %,"
+                    f" grootste verschil in een kernpercentage: {d.get('grootste_verschil_kernpercentage')} procentpunt"
+                    if d.get("percentage_gepubliceerd") is not None
                     else ""
                 )
-                + f", in {d.get('marts')} marts"
             ),
         )
         expected(

@@ -471,12 +471,13 @@ def _marts_manifest(run: Run) -> Path:
 def _publish_bi(run: Run) -> Details:
     marts = marts_from_manifest(_marts_manifest(run))
     publish(run.monitoring, run.bi_file, marts)
-    flagged, cells = suppressed_cells(run.bi_file, run.wave)
+    withheld, cells = withheld_cells(run.bi_file, run.wave)
     return {
         "file": run.bi_file.name,
         "marts": len(marts),
-        "suppressed_cells": flagged,
+        "withheld_cells": withheld,
         "flagged_cells": cells,
+        **information_loss(run.monitoring, run.wave),
         "sha256": _sha256(run.bi_file),
     }
 
@@ -777,9 +778,9 @@ def dbt_summary(result: Any) -> Details:
     }
 
 
-def suppressed_cells(bi_file: Path, wave: str) -> tuple[int, int]:
-    """Cells of ``wave`` in the BI file whose ``<count>_onderdrukt`` flag is true, and how many cells carry such a
-    flag (the published counts disclosure control looked at), whatever the method behind the flag."""
+def withheld_cells(bi_file: Path, wave: str) -> tuple[int, int]:
+    """Cells of ``wave`` in the BI file whose ``<count>_onderdrukt`` flag is true (withheld), and how many cells carry
+    such a flag (the counts disclosure control looked at)."""
     total = cells = 0
     with duckdb.connect(str(bi_file), read_only=True) as con:
         columns = con.execute(
@@ -793,6 +794,31 @@ def suppressed_cells(bi_file: Path, wave: str) -> tuple[int, int]:
             total += int(row[0]) if row else 0
             cells += int(row[1]) if row else 0
     return total, cells
+
+
+INFORMATION_LOSS_COLUMNS = (
+    "percentage_gepubliceerd",
+    "percentage_gepubliceerd_niet_nul",
+    "aantal_verborgen_vanaf_10",
+    "gemiddelde_absolute_afwijking",
+    "grootste_relatieve_afwijking_vanaf_100",
+    "grootste_verschil_kernpercentage",
+)
+
+
+def information_loss(monitoring: Path, wave: str) -> Details:
+    """What the cell key method cost in this wave over all marts (model ckm_informatieverlies), for the step record
+    and so the DPO's report; empty when the model is not there."""
+    with duckdb.connect(str(monitoring), read_only=True) as con:
+        try:
+            row = con.execute(
+                f"select {', '.join(INFORMATION_LOSS_COLUMNS)} from ckm_informatieverlies"
+                " where golf = ? and mart = 'alle marts'",
+                [wave],
+            ).fetchone()
+        except duckdb.CatalogException:
+            return {}
+    return dict(zip(INFORMATION_LOSS_COLUMNS, row, strict=True)) if row else {}
 
 
 def _count(db: Path, relation: str) -> int | None:
