@@ -13,6 +13,7 @@ Run as a script on any demo folder (``uv run python tests/test_cell_key_method.p
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import sys
@@ -474,3 +475,27 @@ def _figures(demo_out: Path) -> None:
 
 if __name__ == "__main__":
     _figures(Path(sys.argv[1]))
+
+
+def test_the_information_loss_of_every_wave_is_on_the_docs_site_and_in_the_dpo_report(demo: Demo) -> None:
+    pagina = (demo.out / "docs" / "index.html").read_text(encoding="utf-8")
+    assert "% niet-lege cellen gepubliceerd" in pagina
+    assert all(f"| {golf} |" in pagina for golf in WAVES)
+    rapport = (demo.out / "audit" / "rapport-agentschap.html").read_text(encoding="utf-8")
+    assert "celsleutelmethode" in rapport and "informatieverlies" in rapport
+    for golf in WAVES:
+        stap = json.loads((demo.out / "agentschap" / "werk" / golf / "stappen" / "publish-bi.json").read_text())
+        assert stap["details"]["aantal_verborgen_vanaf_10"] == 0
+        assert 50 < stap["details"]["percentage_gepubliceerd"] <= 100
+
+
+def test_bi_users_read_in_the_bi_file_that_the_figures_are_perturbed_on_purpose(con: duckdb.DuckDBPyConnection) -> None:
+    commentaar = dict(
+        con.execute("select table_name, comment from duckdb_tables() where database_name = 'bi'").fetchall()
+    )
+    for mart, tekst in commentaar.items():
+        if mart == "mart_datakwaliteit":  # counts of extract rows: rounded, and its comment says so
+            assert "op 5 afgerond" in tekst
+            continue
+        for nodig in ("met opzet licht verstoord", "een som van delen", "Probeer dat niet terug te rekenen"):
+            assert nodig in tekst, (mart, nodig)

@@ -484,8 +484,10 @@ def _publish_bi(run: Run) -> Details:
 
 def _docs(run: Run) -> Details:
     work = run.dbt_dir("docs")
+    # The measured information loss of every wave so far, as a table on the page of model ckm_informatieverlies.
+    docs_vars = {**json.loads(run.dbt_vars), "informatieverlies_tabel": information_loss_table(run.monitoring)}
     run_dbt(
-        ["docs", "generate", "--quiet", "--static", "--vars", run.dbt_vars],
+        ["docs", "generate", "--quiet", "--static", "--vars", json.dumps(docs_vars)],
         target="agentschap",
         env=run.agencies_env(),
         work_dir=work,
@@ -819,6 +821,28 @@ def information_loss(monitoring: Path, wave: str) -> Details:
         except duckdb.CatalogException:
             return {}
     return dict(zip(INFORMATION_LOSS_COLUMNS, row, strict=True)) if row else {}
+
+
+def information_loss_table(monitoring: Path) -> str:
+    """Per wave, what the cell key method cost (all marts together), as a Markdown table in Dutch for the docs site."""
+    with duckdb.connect(str(monitoring), read_only=True) as con:
+        try:
+            rows = con.execute(
+                f"select golf, {', '.join(INFORMATION_LOSS_COLUMNS)} from ckm_informatieverlies"
+                " where mart = 'alle marts' order by golf"
+            ).fetchall()
+        except duckdb.CatalogException:
+            return ""
+    lines = [
+        "",
+        "",
+        "| golf | % cellen gepubliceerd | % niet-lege cellen gepubliceerd | verborgen met echt aantal ≥ 10 "
+        "| gemiddelde absolute afwijking | grootste relatieve afwijking bij ≥ 100 (%) "
+        "| grootste verschil kernpercentage (procentpunt) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += ["| " + " | ".join("-" if v is None else str(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 def _count(db: Path, relation: str) -> int | None:
