@@ -19,6 +19,18 @@
 {%- endmacro %}
 
 
+{% macro ckm_personen() -%}
+    {#- Every person of the pseudonymised dataset with their secret record key: what a telling model counts, as the
+        body of a CTE named `dataset`. -#}
+    select
+        gepseudonimiseerd.*,
+        sleutels.recordsleutel
+    from {{ ref('gepseudonimiseerde_dataset') }} as gepseudonimiseerd
+    inner join {{ ref('recordsleutels') }} as sleutels
+        on gepseudonimiseerd.pseudoniem = sleutels.pseudoniem
+{%- endmacro %}
+
+
 {% macro ckm_telling(naam, voorwaarde=none, recordsleutel='recordsleutel') -%}
     {#- A count of people (rows) and its cell key, as two select-list items `<naam>` and `<naam>_celsleutel`.
         `voorwaarde` restricts the count (SQL condition); without it every row of the group counts. -#}

@@ -1,8 +1,8 @@
 {#-
-    The true counts behind mart_dienstverlening_vdab, with the cell key of each count (macro ckm_telling): the input of the cell key
-    method, never published. Lives in the monitoring database (INSZ-free, like the dataset it counts) so the mart and
-    the measured information loss (ckm_informatieverlies) read the same counts. What is counted and the grain: see
-    mart_dienstverlening_vdab.
+    The true counts behind mart_dienstverlening_vdab, with the cell key of each count (macro ckm_telling): the input
+    of the cell key method, never published. Lives in the monitoring database (INSZ-free, like the dataset it counts)
+    so the mart and the measured information loss (ckm_informatieverlies) read the same counts. What is counted and
+    the grain: see mart_dienstverlening_vdab.
 -#}
 {%- set dimensies = mart_profiel_dimensies('personen') -%}
 {%- set kenmerken = {
@@ -15,14 +15,16 @@
 
 with
 
+dataset as (
+    {{ ckm_personen() }}
+),
+
 personen as (
     select
         dataset.*,
-        sleutels.recordsleutel,
+        dataset.recordsleutel,
         dataset.eerste_inschrijving is not null as ingeschreven
-    from {{ ref('gepseudonimiseerde_dataset') }} as dataset
-    inner join {{ ref('recordsleutels') }} as sleutels
-        on dataset.pseudoniem = sleutels.pseudoniem
+    from dataset
 ),
 
 per_dimensie as (

@@ -1,20 +1,22 @@
 {#-
-    The true counts behind mart_evenredig_bereik, with the cell key of each count (macro ckm_telling): the input of the cell key
-    method, never published. Lives in the monitoring database (INSZ-free, like the dataset it counts) so the mart and
-    the measured information loss (ckm_informatieverlies) read the same counts. What is counted and the grain: see
-    mart_evenredig_bereik.
+    The true counts behind mart_evenredig_bereik, with the cell key of each count (macro ckm_telling): the input
+    of the cell key method, never published. Lives in the monitoring database (INSZ-free, like the dataset it counts)
+    so the mart and the measured information loss (ckm_informatieverlies) read the same counts. What is counted and
+    the grain: see mart_evenredig_bereik.
 -#}
 with
+
+dataset as (
+    {{ ckm_personen() }}
+),
 
 personen as (
     select
         dataset.golf,
         dataset.oudste_nationaliteit,
-        sleutels.recordsleutel,
+        dataset.recordsleutel,
         coalesce(dataset.eerste_inschrijving is not null, false) as bereikt
-    from {{ ref('gepseudonimiseerde_dataset') }} as dataset
-    inner join {{ ref('recordsleutels') }} as sleutels
-        on dataset.pseudoniem = sleutels.pseudoniem
+    from dataset
 ),
 
 per_dimensie as (

@@ -1,13 +1,17 @@
 {#-
-    The true counts behind mart_inschrijving_vdab, with the cell key of each count (macro ckm_telling): the input of the cell key
-    method, never published. Lives in the monitoring database (INSZ-free, like the dataset it counts) so the mart and
-    the measured information loss (ckm_informatieverlies) read the same counts. What is counted and the grain: see
-    mart_inschrijving_vdab.
+    The true counts behind mart_inschrijving_vdab, with the cell key of each count (macro ckm_telling): the input
+    of the cell key method, never published. Lives in the monitoring database (INSZ-free, like the dataset it counts)
+    so the mart and the measured information loss (ckm_informatieverlies) read the same counts. What is counted and
+    the grain: see mart_inschrijving_vdab.
 -#}
 {%- set dimensies = mart_profiel_dimensies('personen') -%}
 {%- do dimensies.update({'cohort': mart_halfjaar('personen.datum_inburgeringscontract')}) -%}
 
 with
+
+dataset as (
+    {{ ckm_personen() }}
+),
 
 personen as (
     select
@@ -16,7 +20,7 @@ personen as (
         {%- for kolom in mart_profieldimensies() %}
             dataset.{{ kolom }},
         {%- endfor %}
-        sleutels.recordsleutel,
+        dataset.recordsleutel,
         coalesce(
             dataset.datum_inburgeringscontract is not null
             and {{ dbt.dateadd('day', 60, 'dataset.datum_inburgeringscontract') }} <= dataset.peildatum,
@@ -34,9 +38,7 @@ personen as (
                     {{ dbt.datediff('dataset.datum_inburgeringscontract', 'dataset.eerste_inschrijving', 'day') }}, 0
                 )
         end as dagen_tot_inschrijving
-    from {{ ref('gepseudonimiseerde_dataset') }} as dataset
-    inner join {{ ref('recordsleutels') }} as sleutels
-        on dataset.pseudoniem = sleutels.pseudoniem
+    from dataset
 ),
 
 -- Every newcomer of the wave, so that every profile value of the wave has a row, also where nobody of the

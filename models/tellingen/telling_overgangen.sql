@@ -1,8 +1,8 @@
 {#-
-    The true counts behind mart_overgangen, with the cell key of each count (macro ckm_telling): the input of the cell key
-    method, never published. Lives in the monitoring database (INSZ-free, like the dataset it counts) so the mart and
-    the measured information loss (ckm_informatieverlies) read the same counts. What is counted and the grain: see
-    mart_overgangen.
+    The true counts behind mart_overgangen, with the cell key of each count (macro ckm_telling): the input
+    of the cell key method, never published. Lives in the monitoring database (INSZ-free, like the dataset it counts)
+    so the mart and the measured information loss (ckm_informatieverlies) read the same counts. What is counted and
+    the grain: see mart_overgangen.
 -#}
 with
 

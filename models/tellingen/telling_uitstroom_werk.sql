@@ -1,8 +1,8 @@
 {#-
-    The true counts behind mart_uitstroom_werk, with the cell key of each count (macro ckm_telling): the input of the cell key
-    method, never published. Lives in the monitoring database (INSZ-free, like the dataset it counts) so the mart and
-    the measured information loss (ckm_informatieverlies) read the same counts. What is counted and the grain: see
-    mart_uitstroom_werk.
+    The true counts behind mart_uitstroom_werk, with the cell key of each count (macro ckm_telling): the input
+    of the cell key method, never published. Lives in the monitoring database (INSZ-free, like the dataset it counts)
+    so the mart and the measured information loss (ckm_informatieverlies) read the same counts. What is counted and
+    the grain: see mart_uitstroom_werk.
 -#}
 {%- set dimensies = mart_profiel_dimensies('personen') -%}
 {%- for actietype in vdab_actietypen() -%}
@@ -11,17 +11,19 @@
 
 with
 
+dataset as (
+    {{ ckm_personen() }}
+),
+
 personen as (
     select
         dataset.*,
-        sleutels.recordsleutel,
+        dataset.recordsleutel,
         coalesce({{ dbt.dateadd('month', 6, 'dataset.eerste_inschrijving') }} <= dataset.peildatum, false)
             as termijn_6_maanden_verstreken,
         coalesce({{ dbt.dateadd('month', 12, 'dataset.eerste_inschrijving') }} <= dataset.peildatum, false)
             as termijn_12_maanden_verstreken
-    from {{ ref('gepseudonimiseerde_dataset') }} as dataset
-    inner join {{ ref('recordsleutels') }} as sleutels
-        on dataset.pseudoniem = sleutels.pseudoniem
+    from dataset
 ),
 
 -- Every newcomer of the wave (the unregistered count in no window), so every profile value has a row.
