@@ -27,7 +27,6 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -48,11 +47,11 @@ from _common import (
 from pijler3 import envelope, synth
 from pijler3 import keys as party_keys
 from pijler3.config import PartyConfig
-from pijler3.dbt_plugin import UDF_NAME
+from pijler3.dbt_plugin import register_udfs
 from pijler3.demo import exchange
 from pijler3.duck import memory_limit
 from pijler3.keys import PARTIES
-from pijler3.pseudonym import load_key, pseudoniem
+from pijler3.pseudonym import load_key
 from pijler3.sftp import inbox, outbox
 from pijler3.sftp.keys import generate_ed25519
 from pijler3.wave import STEPS, Run
@@ -211,9 +210,8 @@ def dbt_step(step: Any, run_: Run, scratch: Path) -> Figure:
     for target in sorted(run_.dbt_dir(step.name).rglob("run_results.json"), key=lambda p: p.stat().st_mtime):
         with connect(before, temp) as con:
             if agencies:
-                # the UDF the pseudonym plugin registers on dbt's connection, registered the same way
-                key = load_key(config.key_folder / party_keys.PSEUDONYM_KEY_FILE)
-                con.create_function(UDF_NAME, partial(pseudoniem, key), ["VARCHAR"], "VARCHAR", side_effects=False)
+                # the UDFs the pseudonym plugin registers on dbt's connection, by the plugin's own function
+                register_udfs(con, load_key(config.key_folder / party_keys.PSEUDONYM_KEY_FILE))
                 copy_seeds(
                     con,
                     target.parent,

@@ -499,3 +499,29 @@ def test_bi_users_read_in_the_bi_file_that_the_figures_are_perturbed_on_purpose(
             continue
         for nodig in ("met opzet licht verstoord", "een som van delen", "Probeer dat niet terug te rekenen"):
             assert nodig in tekst, (mart, nodig)
+
+
+@pytest.mark.parametrize("golf", WAVES)
+def test_the_same_population_has_the_same_published_value_in_every_mart(
+    con: duckdb.DuckDBPyConnection, golf: str
+) -> None:
+    """The wave's registered newcomers are one population in mart_evenredig_bereik (reached) and in every kenmerk of
+    mart_dienstverlening_vdab (kenmerk_waarde totaal), per profile value too: one cell key, one published value."""
+    bereikt = con.execute(
+        "select aantal_bereikt from bi.mart_evenredig_bereik where golf = ? and dimensie = 'totaal'", [golf]
+    ).fetchone()
+    per_profiel: dict[tuple[str, str], set[int | None]] = {}
+    for dimensie, waarde, aantal in con.execute(
+        "select dimensie, waarde, aantal_personen from bi.mart_dienstverlening_vdab"
+        " where golf = ? and kenmerk_waarde = 'totaal'",
+        [golf],
+    ).fetchall():
+        per_profiel.setdefault((dimensie, waarde), set()).add(aantal)
+    assert bereikt is not None and per_profiel[("totaal", "totaal")] == {bereikt[0]}
+    assert len(per_profiel) > 20 and all(len(waarden) == 1 for waarden in per_profiel.values()), per_profiel
+    # and the headline figures are the marts' own cells
+    (kern,) = con.execute(
+        "select aantal_teller from bi.mart_evolutie_kerncijfers where golf = ? and indicator = 'bereikt door VDAB'",
+        [golf],
+    ).fetchone() or (None,)
+    assert kern == bereikt[0]

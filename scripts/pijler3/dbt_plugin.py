@@ -31,12 +31,17 @@ class Plugin(BasePlugin):
                 "dbt plugin pijler3.dbt_plugin needs `config: {key_file: PATH}` in profiles.yml "
                 "(the path of the agencies' pseudonym.key, never the key itself)"
             )
-        key = load_key(Path(key_file))
-        self._pseudonymise = partial(pseudoniem, key)
-        self._recordsleutel = partial(recordsleutel, key)
+        self._key = load_key(Path(key_file))
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
-        # NULL in gives NULL out without calling Python (null_handling default); no side effects lets DuckDB treat
-        # equal inputs as equal outputs, which is what a pseudonym is.
-        conn.create_function(UDF_NAME, self._pseudonymise, ["VARCHAR"], "VARCHAR", side_effects=False)
-        conn.create_function(RECORDSLEUTEL_UDF_NAME, self._recordsleutel, ["VARCHAR"], "INTEGER", side_effects=False)
+        register_udfs(conn, self._key)
+
+
+def register_udfs(conn: DuckDBPyConnection, key: bytes) -> None:
+    """The keyed functions on ``conn``, as dbt's connections get them (also used by the benchmark's direct SQL)."""
+    # NULL in gives NULL out without calling Python (null_handling default); no side effects lets DuckDB treat equal
+    # inputs as equal outputs, which is what a pseudonym and a record key are.
+    conn.create_function(UDF_NAME, partial(pseudoniem, key), ["VARCHAR"], "VARCHAR", side_effects=False)
+    conn.create_function(
+        RECORDSLEUTEL_UDF_NAME, partial(recordsleutel, key), ["VARCHAR"], "INTEGER", side_effects=False
+    )
