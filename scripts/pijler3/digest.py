@@ -38,6 +38,12 @@ class Digest:
         return self.newlines + (1 if self.size and not self.ends_with_newline else 0)
 
 
+def sha256_file(path: Path) -> str:
+    """The hex SHA-256 of a whole file (the one file hash of the package; ``digest_file`` when more is needed)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def digest_file(path: Path, *, writer_done: Callable[[], bool] | None = None, count_lines: bool = True) -> Digest:
     """Digest ``path``; with ``writer_done``, the file is still growing: at its end, wait until the writer is done.
 

@@ -23,7 +23,6 @@ Rust and the digests read 1 MiB chunks. The digests of the file being written ar
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import json
 import os
@@ -39,6 +38,7 @@ import pyrage
 from cryptography.exceptions import InvalidSignature
 
 from pijler3 import insz, keys
+from pijler3.clock import utc_timestamp
 from pijler3.digest import Digest, DigestProcess, digest_file
 from pijler3.errors import ConfigError, InputError, Pijler3Error
 
@@ -256,10 +256,6 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _emit(on_event: EventHook | None, event: str, details: dict[str, Any]) -> None:
     if on_event is not None:
         on_event(event, details)
@@ -346,7 +342,7 @@ def seal(
             plaintext_sha256=plain.sha256,
             ciphertext_size=cipher.size,
             ciphertext_sha256=cipher.sha256,
-            created_at=_now(),
+            created_at=utc_timestamp(),
         )
         manifest_bytes = manifest.to_bytes()
         _fsync_file(temps[0])
@@ -487,7 +483,7 @@ def restart_wave(ledger: Path, sender: keys.Party, kind: Kind, wave: str) -> Non
     """Record that ``wave`` starts over (both parties agreed): an envelope of ``kind`` from ``sender`` for it may be
     opened once more, provided it was sealed after the earlier one was opened — a copy of that one stays refused."""
     with _ledger_lock(ledger):
-        _append_ledger(ledger, {"sender": sender, "kind": kind, "wave": wave, "restarted_at": _now()})
+        _append_ledger(ledger, {"sender": sender, "kind": kind, "wave": wave, "restarted_at": utc_timestamp()})
 
 
 def _check_replay(ledger: Path, manifest: Manifest, force: bool) -> None:
@@ -659,7 +655,7 @@ def _open(
             "file_name": manifest.file_name,
             "ciphertext_sha256": manifest.ciphertext_sha256,
             "plaintext_sha256": manifest.plaintext_sha256,
-            "opened_at": _now(),
+            "opened_at": utc_timestamp(),
             "forced": force,
         },
     )

@@ -32,23 +32,21 @@ Fingerprints are the first 16 bytes (32 hex characters) of a SHA-256:
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import os
 import secrets
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal, cast, get_args
+from typing import Any, Literal, cast, get_args
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyrage import IdentityError, RecipientError, x25519
 
+from pijler3.clock import utc_timestamp
 from pijler3.errors import ConfigError
+from pijler3.files import atomic_write
 
 Party = Literal["agentschap", "vdab"]
 PARTIES: tuple[Party, ...] = get_args(Party)
@@ -68,10 +66,6 @@ class KeyPermissionError(ConfigError):
 
 class KeyExistsError(ConfigError):
     """``keys generate`` would overwrite existing keys."""
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _short_sha256(data: bytes) -> str:
@@ -97,22 +91,6 @@ def public_key_pem(public_key: Ed25519PublicKey) -> str:
 def group_fingerprint(fingerprint: str) -> str:
     """The fingerprint in groups of four, easier to read aloud when comparing by phone."""
     return " ".join(fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4))
-
-
-@contextmanager
-def _atomic_write(path: Path, mode: int) -> Iterator[IO[bytes]]:
-    """Write ``path`` through a temp file with ``mode`` from the start, fsync, then rename into place."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def check_private_file(path: Path, what: str, *, created_by: str = "pijler3 keys generate") -> None:
@@ -250,7 +228,7 @@ def load_bundle(path: Path) -> Bundle:
 
 
 def write_bundle(bundle: Bundle, path: Path) -> None:
-    with _atomic_write(path, 0o644) as handle:
+    with atomic_write(path, 0o644) as handle:
         handle.write(bundle.to_json())
 
 
@@ -294,12 +272,12 @@ def _identity_block(identity: x25519.Identity, created_at: str | None = None) ->
 
 def _write_signing_key(key: Ed25519PrivateKey, path: Path) -> None:
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    with _atomic_write(path, 0o600) as handle:
+    with atomic_write(path, 0o600) as handle:
         handle.write(pem)
 
 
 def _write_pseudonym_key(path: Path) -> None:
-    with _atomic_write(path, 0o600) as handle:
+    with atomic_write(path, 0o600) as handle:
         handle.write((secrets.token_hex(32) + "\n").encode("ascii"))
 
 
@@ -345,10 +323,10 @@ def generate(party: Party, folder: Path, *, force: bool = False, inside_git_work
             "keeping the old one, or --force to replace them (files sealed for the old keys can then no longer be "
             "opened)"
         )
-    created_at = _now()
+    created_at = utc_timestamp()
     identity = x25519.Identity.generate()
     signing_key = Ed25519PrivateKey.generate()
-    with _atomic_write(folder / AGE_IDENTITY_FILE, 0o600) as handle:
+    with atomic_write(folder / AGE_IDENTITY_FILE, 0o600) as handle:
         handle.write(_identity_block(identity, created_at).encode("ascii"))
     _write_signing_key(signing_key, folder / SIGNING_KEY_FILE)
     recipient_text = str(identity.to_public())
@@ -383,11 +361,11 @@ def rotate(folder: Path) -> Bundle:
     bundle = load_bundle(folder / BUNDLE_FILE)
     identities = load_identities(folder / AGE_IDENTITY_FILE)
     old_signing_key = load_signing_key(folder / SIGNING_KEY_FILE)
-    created_at = _now()
+    created_at = utc_timestamp()
     identity = x25519.Identity.generate()
     signing_key = Ed25519PrivateKey.generate()
     old_text = (folder / AGE_IDENTITY_FILE).read_text(encoding="ascii")
-    with _atomic_write(folder / AGE_IDENTITY_FILE, 0o600) as handle:
+    with atomic_write(folder / AGE_IDENTITY_FILE, 0o600) as handle:
         handle.write((_identity_block(identity, created_at) + old_text).encode("ascii"))
     retired = folder / f"signing.{signing_fingerprint(old_signing_key.public_key())}.retired.pem"
     _write_signing_key(old_signing_key, retired)
@@ -422,7 +400,7 @@ def retire(folder: Path, fingerprint: str) -> Bundle:
         identity_path = folder / AGE_IDENTITY_FILE
         identities = load_identities(identity_path)
         text = "".join(_identity_block(identity) for fp, identity in identities.items() if fp != fingerprint)
-        with _atomic_write(identity_path, 0o600) as handle:
+        with atomic_write(identity_path, 0o600) as handle:
             handle.write(text.encode("ascii"))
     (folder / f"signing.{fingerprint}.retired.pem").unlink(missing_ok=True)
     new_bundle = Bundle(

@@ -20,8 +20,6 @@ still removes leftovers of a delete that failed earlier).
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -30,9 +28,12 @@ from typing import Literal
 
 from pijler3 import envelope, insz
 from pijler3.audit import AuditLog
+from pijler3.clock import utc_timestamp
 from pijler3.config import PartyConfig
+from pijler3.digest import sha256_file
 from pijler3.envelope import MANIFEST_SUFFIX, SIGNATURE_SUFFIX, Kind, Manifest, check_wave
 from pijler3.errors import ConfigError, InputError, Pijler3Error, TemporaryFailure
+from pijler3.files import write_json
 from pijler3.keys import Party, load_bundle
 from pijler3.sftp import inbox, outbox
 from pijler3.sftp.transport import RemoteFile, SftpTransport
@@ -126,7 +127,7 @@ def _send(
         # The signature goes last: a receiver treats a present .manifest.sig as "the envelope is complete".
         for path in (sealed.ciphertext, sealed.manifest_path, sealed.signature):
             sftp.upload(path, outbox(config.party), wave=wave, kind=leg.kind)
-    _write_json(
+    write_json(
         marker,
         {
             "leg": leg.name,
@@ -134,7 +135,7 @@ def _send(
             "kind": leg.kind,
             "file": sealed.ciphertext.name,
             "ciphertext_sha256": sealed.manifest.ciphertext_sha256,
-            "sent_at": _now(),
+            "sent_at": utc_timestamp(),
         },
     )
     # The recipient's copy is on the server; ours is unreadable to us and no longer needed for a re-run.
@@ -204,7 +205,7 @@ def _receive(leg: Leg, config: PartyConfig, wave: str, audit: AuditLog, progress
             sender=opened.manifest.sender,
             sender_key=opened.manifest.sender_key_fingerprint,
         )
-        _write_json(
+        write_json(
             marker,
             {
                 "leg": leg.name,
@@ -212,7 +213,7 @@ def _receive(leg: Leg, config: PartyConfig, wave: str, audit: AuditLog, progress
                 "kind": leg.kind,
                 "file": str(opened.plaintext),
                 "ciphertext_sha256": opened.manifest.ciphertext_sha256,
-                "received_at": _now(),
+                "received_at": utc_timestamp(),
             },
         )
         # Opened and recorded: the ciphertext has served its purpose here and on the transit server.
@@ -255,7 +256,9 @@ def _sealed_envelope(
     manifest_path, signature = envelope.envelope_paths(ciphertext)
     if all(p.is_file() for p in (ciphertext, manifest_path, signature)):
         manifest = Manifest.from_bytes(manifest_path.read_bytes(), manifest_path)
-        if manifest.plaintext_sha256 == _sha256(plaintext) and manifest.ciphertext_sha256 == _sha256(ciphertext):
+        if manifest.plaintext_sha256 == sha256_file(plaintext) and manifest.ciphertext_sha256 == sha256_file(
+            ciphertext
+        ):
             return envelope.Sealed(ciphertext, manifest_path, signature, manifest)
     sealed = envelope.seal(
         plaintext,
@@ -389,26 +392,3 @@ def _quarantine(
         reason=type(reason).__name__,
         kept_in=str(quarantine),
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _write_json(path: Path, data: dict[str, str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with temp.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

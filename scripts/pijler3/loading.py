@@ -29,6 +29,7 @@ from typing import Literal
 
 import duckdb
 
+from pijler3.digest import sha256_file
 from pijler3.duck import memory_limit
 from pijler3.errors import InputError
 
@@ -292,7 +293,7 @@ def _plan_parquet(path: Path, table: str, columns: Mapping[str, str]) -> _Plan:
     if problems:
         expected = ", ".join(f"{name} {kind}" for name, kind in columns.items())
         raise InputError(f"{path}: {'; '.join(problems)}; the file must have exactly: {expected}")
-    digest = _sha256(path)
+    digest = sha256_file(path)
     select_sql = (
         f"select {', '.join(columns)}, {_sql_str(path.name)} as _bronbestand, file_row_number + 1 as _regelnummer,"
         f" {_sql_str(digest)} as _bestand_sha256 from {scan}"
@@ -338,11 +339,6 @@ def _sha256_of_text(path: Path) -> str:
             line += chunk.count(b"\n")
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _sql_str(value: str) -> str:

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from pijler3.errors import InputError
+from pijler3.files import atomic_write
 
 SLEUTELS = 256
 """Number of cell keys (ONS convention: record keys and cell keys are integers 0 … 255)."""
@@ -266,8 +267,6 @@ def als_csv(rows: Iterator[tuple[int, int, int]]) -> str:
 
 def schrijf(parameters: PTableParameters, doel: Path, *, ons: bool = False) -> None:
     """Write the p-table as a CSV (atomically): the seed, or with ``ons`` the 0 … 750 form for ONS's tools."""
-    from pijler3.keys import _atomic_write
-
     tekst = als_csv(ons_records(parameters) if ons else records(parameters))
-    with _atomic_write(doel, 0o644) as handle:
+    with atomic_write(doel, 0o644) as handle:
         handle.write(tekst.encode("ascii"))

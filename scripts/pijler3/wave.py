@@ -26,7 +26,6 @@ of its own builds (which tests ran, passed or warned).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import time
@@ -40,13 +39,16 @@ import duckdb
 from pijler3 import artikel3, leakscan
 from pijler3.audit import AuditLog, Scalar
 from pijler3.bi import marts_from_manifest, publish
+from pijler3.clock import utc_timestamp
 from pijler3.config import PartyConfig
 from pijler3.dbt_runner import REPO, DbtPlugin, run_dbt
+from pijler3.digest import sha256_file
 from pijler3.docs_site import STATIC_PAGE, publish_page
 from pijler3.envelope import LEDGER_FILE, Kind, check_wave
 from pijler3.envelope import restart_wave as restart_ledger
 from pijler3.errors import ConfigError, InputError, Pijler3Error
 from pijler3.exchange_files import VERRIJKING_SCHEMA, exporteer_aanvraag, exporteer_verrijking
+from pijler3.files import write_json
 from pijler3.gepseudonimiseerd import DATASET_TABLE, exporteer_dataset
 from pijler3.keys import PSEUDONYM_KEY_FILE, Party, load_bundle, load_identities, load_signing_key
 from pijler3.legs import NotYetAvailable, run_leg
@@ -240,7 +242,7 @@ def restart_wave(run: Run, audit: AuditLog) -> Path:
             f"wave {wave}: the pseudonymised dataset was shared already, so the wave is not started over; correct the"
             " extract for the next wave instead"
         )
-    kept = config.work / "herstart" / f"{wave}-{_now().replace(':', '')}"
+    kept = config.work / "herstart" / f"{wave}-{utc_timestamp().replace(':', '')}"
     if (config.work / wave).exists():
         kept.parent.mkdir(parents=True, exist_ok=True)
         os.replace(config.work / wave, kept)
@@ -312,12 +314,12 @@ def _run_steps(
             audit.record("step-failed", step=step.name, wave=wave, error=type(exc).__name__)
             raise
         event = audit.record("step-done", step=step.name, wave=wave, **details)
-        _write_json(
+        write_json(
             run.marker(step.name),
             {
                 "step": step.name,
                 "wave": wave,
-                "done_at": _now(),
+                "done_at": utc_timestamp(),
                 "details": details,
                 "audit": {"seq": event["seq"], "hash": event["hash"]},
             },
@@ -367,7 +369,7 @@ def _export_request(run: Run) -> Details:
             f" VDAB; check the KBI extract in {run.extract} (the data-quality warnings of build-request name the"
             " problems), then run the command again"
         )
-    return {"file": target.name, "rows": export.aantal_rijen, "sha256": _sha256(target)}
+    return {"file": target.name, "rows": export.aantal_rijen, "sha256": sha256_file(target)}
 
 
 def _columns(path: Path | None) -> str | None:
@@ -418,7 +420,7 @@ def _check_same_kbi_extract(run: Run, loaded: Mapping[str, Scalar] | None = None
         return
     files = check_extract_folder("kbi", run.extract)
     for stem, path in files.items():
-        now = loaded[f"{stem}_sha256"] if loaded is not None else _sha256(path)
+        now = loaded[f"{stem}_sha256"] if loaded is not None else sha256_file(path)
         then = recorded.get(f"{stem}_sha256")
         if now != then:
             raise ExtractChanged(
@@ -465,7 +467,7 @@ def _build_dataset(run: Run) -> Details:
 def _export_dataset(run: Run) -> Details:
     target = run.outgoing("gepseudonimiseerd", ".parquet")
     rows = exporteer_dataset(run.monitoring, run.wave, target)
-    return {"file": target.name, "rows": rows, "sha256": _sha256(target)}
+    return {"file": target.name, "rows": rows, "sha256": sha256_file(target)}
 
 
 def _marts_manifest(run: Run) -> Path:
@@ -482,7 +484,7 @@ def _publish_bi(run: Run) -> Details:
         "withheld_cells": withheld,
         "flagged_cells": cells,
         **information_loss(run.monitoring, run.wave),
-        "sha256": _sha256(run.bi_file),
+        "sha256": sha256_file(run.bi_file),
     }
 
 
@@ -499,7 +501,7 @@ def _docs(run: Run) -> Details:
         plugins=[run.pseudonym_plugin()],
     )
     target = publish_page(work / "target" / STATIC_PAGE, run.docs_folder)
-    return {"file": target.name, "sha256": _sha256(target)}
+    return {"file": target.name, "sha256": sha256_file(target)}
 
 
 def _restricted_leftovers(run: Run) -> list[Path]:
@@ -551,7 +553,7 @@ def _insz_scan(run: Run) -> Details:
 
 
 def _recorded_file(run: Run, path: Path, details: Details) -> bool:
-    return path.is_file() and _sha256(path) == details.get("sha256")
+    return path.is_file() and sha256_file(path) == details.get("sha256")
 
 
 AGENCIES: tuple[Step, ...] = (
@@ -640,7 +642,7 @@ AGENCIES: tuple[Step, ...] = (
 
 def _extract_hashes(run: Run) -> dict[str, str]:
     # The loader's own check first: a missing file is one clear line, not a FileNotFoundError from hashing it.
-    return {stem: _sha256(path) for stem, path in check_extract_folder("vdab", run.extract).items()}
+    return {stem: sha256_file(path) for stem, path in check_extract_folder("vdab", run.extract).items()}
 
 
 def _loaded_hashes(db: Path) -> dict[str, str | None]:
@@ -696,7 +698,7 @@ def _export_enrichment(run: Run) -> Details:
     target = run.outgoing("verrijking", ".parquet")
     target.parent.mkdir(parents=True, exist_ok=True)
     export = exporteer_verrijking(run.vdab_db, target)
-    return {"file": target.name, "rows": export.aantal_rijen, "sha256": _sha256(target)}
+    return {"file": target.name, "rows": export.aantal_rijen, "sha256": sha256_file(target)}
 
 
 def _clean_up(run: Run) -> Details:
@@ -870,19 +872,3 @@ def _wave_rows(db: Path, table: str, wave: str) -> int | None:
         except duckdb.CatalogException:
             return None
     return int(row[0]) if row else None
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def _write_json(path: Path, data: Mapping[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(temp, path)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

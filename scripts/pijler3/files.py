@@ -1,0 +1,36 @@
+"""Files written whole or not at all: the one durable atomic write of the package, and JSON records written with it."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+
+@contextmanager
+def atomic_write(path: Path, mode: int = 0o666) -> Iterator[IO[bytes]]:
+    """Write ``path`` through a temp file beside it (created with ``mode``, less the umask), fsync, then rename it into
+    place: a reader sees the old file or the new one, never a part, and after a crash the new one is on disk. On any
+    error the temp file is removed and ``path`` is left as it was."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: Mapping[str, Any]) -> None:
+    """``data`` as indented JSON (a step record, a ledger), written atomically and durably."""
+    with atomic_write(path) as handle:
+        handle.write((json.dumps(data, indent=2) + "\n").encode("utf-8"))
