@@ -79,9 +79,9 @@ def test_every_check_ran_and_passed_including_the_art3_columns_and_vdabs_insz_sc
     assert {verdict for _, verdict in found} == {"geslaagd"}
     assert "gegevens mogen bewaard worden tot 2033-02-14" in text
     assert re.search(
-        r"openbaarmakingscontrole .*\| [\d.]+ van [\d.]+ cellen niet gepubliceerd .*informatieverlies: [\d.]+ % van de"
+        r"openbaarmakingscontrole .*\| [\d.]+ van [\d.]+ cellen niet gepubliceerd .*informatieverlies: [\d,]+ % van de"
         r" cellen gepubliceerd .* 0 cellen met een echt aantal vanaf 10 verborgen",
-        text
+        text,
     )
     vdab = report(demo.out, "vdab", tmp_path)
     vdab_checks = dict(checks(vdab))

@@ -494,12 +494,13 @@ def _checks(
                 f"{_n(d.get('withheld_cells'))} van {_n(d.get('flagged_cells'))} cellen niet gepubliceerd"
                 f" (vlag `…_onderdrukt`), in {d.get('marts')} marts"
                 + (
-                    f"; informatieverlies: {d['percentage_gepubliceerd']} % van de cellen gepubliceerd"
-                    f" ({d.get('percentage_gepubliceerd_niet_nul')} % van de niet-lege),"
+                    f"; informatieverlies: {_n(d['percentage_gepubliceerd'])} % van de cellen gepubliceerd"
+                    f" ({_n(d.get('percentage_gepubliceerd_niet_nul'))} % van de niet-lege),"
                     f" {_n(d.get('aantal_verborgen_vanaf_10'))} cellen met een echt aantal vanaf 10 verborgen,"
-                    f" gemiddelde absolute afwijking {d.get('gemiddelde_absolute_afwijking')},"
-                    f" grootste relatieve afwijking vanaf 100: {d.get('grootste_relatieve_afwijking_vanaf_100')} %,"
-                    f" grootste verschil in een kernpercentage: {d.get('grootste_verschil_kernpercentage')} procentpunt"
+                    f" gemiddelde absolute afwijking {_n(d.get('gemiddelde_absolute_afwijking'))},"
+                    f" grootste relatieve afwijking vanaf 100: {_n(d.get('grootste_relatieve_afwijking_vanaf_100'))} %,"
+                    " grootste verschil in een kernpercentage:"
+                    f" {_n(d.get('grootste_verschil_kernpercentage'))} procentpunt"
                     if d.get("percentage_gepubliceerd") is not None
                     else ""
                 )
@@ -587,8 +588,14 @@ def _facts(e: Event, notes: _Footnotes) -> str:
 
 
 def _n(number: object) -> str:
-    """A count the Dutch way: 4.494."""
-    return f"{number:,}".replace(",", ".") if isinstance(number, int) else str(number)
+    """A number the Dutch way: 4.494 and 56,6."""
+    if isinstance(number, bool):
+        return str(number)
+    if isinstance(number, int):
+        return f"{number:,}".replace(",", ".")
+    if isinstance(number, float):
+        return f"{number:,}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return str(number)
 
 
 def _fact(key: str) -> str:
