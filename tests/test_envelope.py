@@ -303,9 +303,9 @@ def test_a_restarted_wave_accepts_a_newer_envelope_once_but_never_the_old_one(ex
 
 def test_replay_is_tracked_per_kind(ex: Exchange) -> None:
     ex.open(ex.seal(kind="aanvraag"))
-    feedback = ex.root / "feedback.csv"
-    feedback.write_text("lijn,reden\n2,leeg\n")
-    assert ex.open(ex.seal(kind="feedback", plaintext=feedback), kind="feedback").manifest.row_count == 1
+    melding = ex.root / "melding.csv"
+    melding.write_text("lijn,reden\n2,leeg\n")
+    assert ex.open(ex.seal(kind="melding", plaintext=melding), kind="melding").manifest.row_count == 1
 
 
 def test_unexpected_wave(ex: Exchange) -> None:

@@ -76,6 +76,26 @@ ALLOWED: Mapping[str, Mapping[str, str]] = {
         "in_verrijking": "technisch: koppeling — de persoon stond in de verrijking van VDAB",
         **VDAB,
     },
+    # Correction notices (art. 7): the identifier the receiver already holds, why, and which art. 3 attribute; the
+    # answer carries no personal data at all.
+    "melding": {
+        "melding_id": "technisch: de melding (art. 7)",
+        "golf": "technisch: de meting",
+        "afzender": "technisch: de meldende partij",
+        "aangemaakt_op": "technisch: tijdstip van de melding",
+        "insz": INSZ,
+        "reden": "technisch: reden van de melding (art. 7), uit een vaste lijst",
+        "detail": "technisch: naam van het art. 3-gegeven of de reden waarom het ongeldig is",
+    },
+    "antwoord": {
+        "melding_id": "technisch: de melding (art. 7)",
+        "golf": "technisch: de meting",
+        "afzender": "technisch: de antwoordende partij",
+        "beantwoord_op": "technisch: tijdstip van het antwoord",
+        "reden": "technisch: reden van de melding (art. 7), uit een vaste lijst",
+        "aantal": "technisch: aantal gemelde records met die reden",
+        "antwoord": "technisch: het antwoord na onderzoek (art. 7), vrije tekst zonder persoonsgegevens",
+    },
 }
 
 

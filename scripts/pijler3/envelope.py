@@ -23,27 +23,31 @@ Rust and the digests read 1 MiB chunks. The digests of the file being written ar
 
 from __future__ import annotations
 
-import fcntl
+import hashlib
 import json
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, cast, get_args
 
 import pyrage
 from cryptography.exceptions import InvalidSignature
+from pyrage import x25519
 
 from pijler3 import insz, keys
 from pijler3.clock import utc_timestamp
 from pijler3.digest import Digest, DigestProcess, digest_file
 from pijler3.errors import ConfigError, InputError, Pijler3Error
+from pijler3.files import exclusive_lock
 
-Kind = Literal["aanvraag", "verrijking", "gepseudonimiseerd", "feedback"]
+Kind = Literal["aanvraag", "verrijking", "gepseudonimiseerd", "melding", "antwoord"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
+# Answers to correction notices (art. 7) come in the order people answer them, not in wave order: an answer for an
+# earlier wave after one for a later wave is no replay. A second answer for the same wave still is.
+UNORDERED_KINDS: frozenset[Kind] = frozenset({"antwoord"})
 PlaintextFormat = Literal["lines", "parquet"]
 MANIFEST_VERSION = 1
 WAVE_PATTERN = re.compile(r"^\d{4}-S[12]$")
@@ -393,18 +397,6 @@ def _load_ledger(path: Path) -> list[dict[str, Any]]:
     return cast(list[dict[str, Any]], data["opened"])
 
 
-@contextmanager
-def _ledger_lock(ledger: Path) -> Iterator[None]:
-    """An exclusive ``flock`` on ``LEDGER.lock`` beside the ledger (the ledger itself is replaced by rename)."""
-    ledger.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(ledger.with_name(ledger.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
 def _append_ledger(path: Path, entry: dict[str, Any]) -> None:
     entries = [*_load_ledger(path), entry]
     data = json.dumps({"format": LEDGER_FORMAT, "version": 1, "opened": entries}, indent=2) + "\n"
@@ -482,13 +474,16 @@ def verify_manifest(manifest_path: Path, signature_path: Path, bundle: keys.Bund
 def restart_wave(ledger: Path, sender: keys.Party, kind: Kind, wave: str) -> None:
     """Record that ``wave`` starts over (both parties agreed): an envelope of ``kind`` from ``sender`` for it may be
     opened once more, provided it was sealed after the earlier one was opened — a copy of that one stays refused."""
-    with _ledger_lock(ledger):
+    with exclusive_lock(ledger):
         _append_ledger(ledger, {"sender": sender, "kind": kind, "wave": wave, "restarted_at": utc_timestamp()})
 
 
 def _check_replay(ledger: Path, manifest: Manifest, force: bool) -> None:
     same = [e for e in _load_ledger(ledger) if e.get("sender") == manifest.sender and e.get("kind") == manifest.kind]
-    earlier = [e for e in same if "opened_at" in e and str(e.get("wave")) >= manifest.wave]
+    if manifest.kind in UNORDERED_KINDS:
+        earlier = [e for e in same if "opened_at" in e and e.get("wave") == manifest.wave]
+    else:
+        earlier = [e for e in same if "opened_at" in e and str(e.get("wave")) >= manifest.wave]
     restarts = [i for i, e in enumerate(same) if "restarted_at" in e and e.get("wave") == manifest.wave]
     if restarts:
         # Openings of this wave before the last restart (the ledger is in order) no longer count, for an envelope
@@ -503,6 +498,69 @@ def _check_replay(ledger: Path, manifest: Manifest, force: bool) -> None:
             f"{last.get('wave')} was already opened on {last.get('opened_at')} (ledger {ledger}). A wave is processed "
             "once; use --force only if you mean to process it again."
         )
+
+
+def _signed_manifest(sealed: Path, bundle: keys.Bundle) -> Manifest:
+    """The manifest of the envelope ``NAME.age``, once all three files are there and the signature verifies."""
+    manifest_path, signature_path = envelope_paths(sealed)
+    missing = [p for p in (sealed, manifest_path, signature_path) if not p.is_file()]
+    if missing:
+        raise MissingFileError(
+            f"{', '.join(map(str, missing))}: missing; an envelope is NAME.age + NAME{MANIFEST_SUFFIX} + "
+            f"NAME{SIGNATURE_SUFFIX}. Wait until the upload is complete or ask the sender to upload it again."
+        )
+    return verify_manifest(manifest_path, signature_path, bundle)
+
+
+def _checked_ciphertext(sealed: Path, manifest: Manifest, identity_path: Path) -> x25519.Identity:
+    """Our age identity the envelope is addressed to, once the ciphertext's size and SHA-256 are the signed ones."""
+    identities = keys.load_identities(identity_path)
+    age_identity = identities.get(manifest.recipient_key_fingerprint)
+    if age_identity is None:
+        raise NotForUsError(
+            f"{sealed}: addressed to age key {manifest.recipient_key_fingerprint}, which is not in {identity_path} "
+            f"(holds {', '.join(identities)}); the sender used an old or wrong bundle of ours"
+        )
+    size = sealed.stat().st_size
+    if size < manifest.ciphertext_size:
+        raise TruncatedError(
+            f"{sealed}: {size} bytes, but the sender signed {manifest.ciphertext_size}; the transfer was cut short. "
+            "Download it again."
+        )
+    if size != manifest.ciphertext_size:
+        raise TamperedError(f"{sealed}: {size} bytes, but the sender signed {manifest.ciphertext_size}")
+    cipher = digest_file(sealed, count_lines=False)
+    if cipher.sha256 != manifest.ciphertext_sha256:
+        raise TamperedError(
+            f"{sealed}: its SHA-256 differs from the one {manifest.sender} signed; the ciphertext was altered in "
+            "transit or storage. Nothing was decrypted; ask the sender to upload it again."
+        )
+    return age_identity
+
+
+MAX_IN_MEMORY_BYTES = 16 * 1024 * 1024
+
+
+def read_envelope(sealed: Path, *, sender_bundle: Path, identity: Path, kind: str) -> tuple[Manifest, bytes]:
+    """Verify a *kept* envelope as ``open_envelope`` does and return its plaintext in memory; nothing is written.
+
+    For small files a party keeps sealed and reads again (a correction notice, ``pijler3.meldingen``): no replay
+    check (it was opened before, on arrival), but the same signature, addressee, size and hash checks, and the
+    plaintext must be the one the sender signed.
+    """
+    manifest = _signed_manifest(sealed, keys.load_bundle(sender_bundle))
+    if manifest.kind != check_kind(kind):
+        raise WrongKindError(f"{sealed}: holds a {manifest.kind} file, not the {kind} file asked for")
+    if manifest.ciphertext_size > MAX_IN_MEMORY_BYTES:
+        raise EnvelopeError(f"{sealed}: {manifest.ciphertext_size} bytes, too large to read into memory")
+    age_identity = _checked_ciphertext(sealed, manifest, identity)
+    try:
+        plaintext = pyrage.decrypt(sealed.read_bytes(), [age_identity])
+    except pyrage.DecryptError as exc:
+        raise DecryptionError(f"{sealed}: does not decrypt with our key ({exc})") from None
+    if len(plaintext) != manifest.plaintext_size or hashlib.sha256(plaintext).hexdigest() != manifest.plaintext_sha256:
+        raise ContentMismatchError(f"{sealed}: the decrypted file does not match what {manifest.sender} signed")
+    return manifest, plaintext
 
 
 def open_envelope(
@@ -527,7 +585,7 @@ def open_envelope(
     try:
         # One open at a time per ledger, from the replay check to the new entry: two concurrent opens could otherwise
         # both pass the check, or one could overwrite the other's entry.
-        with _ledger_lock(ledger):
+        with exclusive_lock(ledger):
             opened = _open(sealed, sender_bundle, identity, wave, kind, out_dir, ledger, force)
     except Pijler3Error as exc:
         _emit(on_event, "envelope.refused", {"file": str(sealed), "error": type(exc).__name__, "reason": str(exc)})
@@ -563,19 +621,10 @@ def _open(
 ) -> Opened:
     check_wave(wave)
     check_kind(kind)
-    manifest_path, signature_path = envelope_paths(sealed)
-    missing = [p for p in (sealed, manifest_path, signature_path) if not p.is_file()]
-    if missing:
-        raise MissingFileError(
-            f"{', '.join(map(str, missing))}: missing; an envelope is NAME.age + NAME{MANIFEST_SUFFIX} + "
-            f"NAME{SIGNATURE_SUFFIX}. Wait until the upload is complete or ask the sender to upload it again."
-        )
     bundle = keys.load_bundle(sender_bundle)
-    identities = keys.load_identities(identity_path)
     out_dir = out_dir or sealed.parent
-
     # The signature is checked before anything of the manifest is believed or any ciphertext read.
-    manifest = verify_manifest(manifest_path, signature_path, bundle)
+    manifest = _signed_manifest(sealed, bundle)
     if manifest.kind != kind:
         raise WrongKindError(f"{sealed}: holds a {manifest.kind} file, not the {kind} file asked for")
     if manifest.wave != wave:
@@ -584,30 +633,10 @@ def _open(
             "file was picked up"
         )
     _check_replay(ledger, manifest, force)
-    age_identity = identities.get(manifest.recipient_key_fingerprint)
-    if age_identity is None:
-        raise NotForUsError(
-            f"{sealed}: addressed to age key {manifest.recipient_key_fingerprint}, which is not in {identity_path} "
-            f"(holds {', '.join(identities)}); the sender used an old or wrong bundle of ours"
-        )
     target = out_dir / manifest.file_name
     if target.exists() and not force:
         raise OutputExistsError(f"{target}: exists already; move it away or use --force to replace it")
-    size = sealed.stat().st_size
-    if size < manifest.ciphertext_size:
-        raise TruncatedError(
-            f"{sealed}: {size} bytes, but the sender signed {manifest.ciphertext_size}; the transfer was cut short. "
-            "Download it again."
-        )
-    if size != manifest.ciphertext_size:
-        raise TamperedError(f"{sealed}: {size} bytes, but the sender signed {manifest.ciphertext_size}")
-
-    cipher = digest_file(sealed, count_lines=False)
-    if cipher.sha256 != manifest.ciphertext_sha256:
-        raise TamperedError(
-            f"{sealed}: its SHA-256 differs from the one {manifest.sender} signed; the ciphertext was altered in "
-            "transit or storage. Nothing was decrypted; ask the sender to upload it again."
-        )
+    age_identity = _checked_ciphertext(sealed, manifest, identity_path)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     temp = _temp_path(out_dir, manifest.file_name)

@@ -1,7 +1,9 @@
-"""Files written whole or not at all: the one durable atomic write of the package, and JSON records written with it."""
+"""Files written whole or not at all: the one durable atomic write of the package, JSON records written with it, and
+the lock that serialises read-modify-write cycles on such a record."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -34,3 +36,16 @@ def write_json(path: Path, data: Mapping[str, Any]) -> None:
     """``data`` as indented JSON (a step record, a ledger), written atomically and durably."""
     with atomic_write(path) as handle:
         handle.write((json.dumps(data, indent=2) + "\n").encode("utf-8"))
+
+
+@contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``PATH.lock`` beside ``path`` (``path`` itself is replaced by rename, so it cannot
+    carry the lock): one read-modify-write of the record at a time, across threads and processes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

@@ -9,7 +9,12 @@ send-enrichment        vdab        seal ``WAVE.verrijking.*`` for the agencies, 
 receive-enrichment     agentschap  download, verify and open the enrichment, then remove it from the server
 share-dataset          agentschap  seal ``WAVE.gepseudonimiseerd.*`` for VDAB, upload it to ``naar-vdab/``
 receive-dataset        vdab        download, verify and open the pseudonymised dataset, then remove it
+send-melding           either      seal ``WAVE.melding.*`` (art. 7 correction notice) for the other party, upload it
+send-antwoord          either      seal ``WAVE.antwoord.*`` (the answer to the other party's notice), upload it
 =====================  ==========  ===============================================================
+
+Notices and answers are received by ``receive_kept``, not by a leg: the receiver keeps them sealed
+(``pijler3.meldingen``).
 
 Every leg is idempotent per wave. Its state lives in ``<work>/<wave>/``: a sender seals once and re-uploads the
 *same* envelope when run again after a failure (age encryption is randomised, so sealing again would produce a
@@ -50,7 +55,8 @@ class NotYetAvailable(TemporaryFailure):
 @dataclass(frozen=True)
 class Leg:
     name: str
-    party: Party
+    party: Party | None
+    """``None``: either party runs it."""
     direction: Literal["send", "receive"]
     kind: Kind
 
@@ -64,6 +70,8 @@ LEGS: dict[str, Leg] = {
         Leg("receive-enrichment", "agentschap", "receive", "verrijking"),
         Leg("share-dataset", "agentschap", "send", "gepseudonimiseerd"),
         Leg("receive-dataset", "vdab", "receive", "gepseudonimiseerd"),
+        Leg("send-melding", None, "send", "melding"),
+        Leg("send-antwoord", None, "send", "antwoord"),
     )
 }
 
@@ -91,7 +99,7 @@ def run_leg(
     if name not in LEGS:
         raise InputError(f"unknown leg {name!r}: expected one of {', '.join(LEGS)}")
     leg = LEGS[name]
-    if leg.party != config.party:
+    if leg.party not in (None, config.party):
         raise ConfigError(f"leg {name} is run by {leg.party}, but {config.path} is the configuration of {config.party}")
     wave = wave or config.wave
     if wave is None:
@@ -169,42 +177,7 @@ def _receive(leg: Leg, config: PartyConfig, wave: str, audit: AuditLog, progress
             )
         download = state / "ontvangen"
         envelope_files, manifest = _verified_envelope(sftp, remote, config, wave, leg, download, audit)
-        local = {f.name: download / f.name for f in envelope_files}
-        ciphertext = envelope_files[0]
-        if ciphertext.size != manifest.ciphertext_size:
-            error = envelope.TruncatedError if ciphertext.size < manifest.ciphertext_size else envelope.TamperedError
-            raise error(
-                f"{ciphertext.path}: {ciphertext.size} bytes on the server, but {manifest.sender} signed"
-                f" {manifest.ciphertext_size}; it was cut short or altered there. Nothing was downloaded; ask"
-                f" {manifest.sender} to upload the envelope again"
-            )
-        sftp.download(
-            ciphertext.path,
-            local[ciphertext.name],
-            expected_sha256=manifest.ciphertext_sha256,
-            wave=wave,
-            kind=leg.kind,
-        )
-        opened = envelope.open_envelope(
-            local[ciphertext.name],
-            sender_bundle=config.peer_bundle,
-            identity=config.age_identity,
-            wave=wave,
-            kind=leg.kind,
-            out_dir=config.incoming,
-        )
-        audit.record(
-            "open",
-            leg=leg.name,
-            remote_path=ciphertext.path,
-            size=ciphertext.size,
-            sha256=opened.manifest.ciphertext_sha256,
-            rows=opened.manifest.row_count,
-            wave=wave,
-            kind=leg.kind,
-            sender=opened.manifest.sender,
-            sender_key=opened.manifest.sender_key_fingerprint,
-        )
+        opened = _download_and_open(sftp, envelope_files, manifest, download, config, leg, config.incoming, audit)
         write_json(
             marker,
             {
@@ -217,7 +190,7 @@ def _receive(leg: Leg, config: PartyConfig, wave: str, audit: AuditLog, progress
             },
         )
         # Opened and recorded: the ciphertext has served its purpose here and on the transit server.
-        local[ciphertext.name].unlink()
+        (download / envelope_files[0].name).unlink()
         for remote_file in envelope_files:
             sftp.remove(remote_file.path, wave=wave, kind=leg.kind)
     audit.record("leg-done", leg=leg.name, wave=wave, kind=leg.kind, sha256=opened.manifest.ciphertext_sha256)
@@ -228,6 +201,114 @@ def _receive(leg: Leg, config: PartyConfig, wave: str, audit: AuditLog, progress
         f"received {opened.plaintext} ({opened.manifest.row_count} rows) from {folder}/",
         opened.plaintext,
     )
+
+
+def _download_and_open(
+    sftp: SftpTransport,
+    envelope_files: tuple[RemoteFile, RemoteFile, RemoteFile],
+    manifest: Manifest,
+    download: Path,
+    config: PartyConfig,
+    leg: Leg,
+    out_dir: Path,
+    audit: AuditLog,
+) -> envelope.Opened:
+    """Download the ciphertext of a verified envelope beside its manifest and signature, open it into ``out_dir``."""
+    ciphertext = envelope_files[0]
+    wave = manifest.wave
+    if ciphertext.size != manifest.ciphertext_size:
+        error = envelope.TruncatedError if ciphertext.size < manifest.ciphertext_size else envelope.TamperedError
+        raise error(
+            f"{ciphertext.path}: {ciphertext.size} bytes on the server, but {manifest.sender} signed"
+            f" {manifest.ciphertext_size}; it was cut short or altered there. Nothing was downloaded; ask"
+            f" {manifest.sender} to upload the envelope again"
+        )
+    sftp.download(
+        ciphertext.path,
+        download / ciphertext.name,
+        expected_sha256=manifest.ciphertext_sha256,
+        wave=wave,
+        kind=leg.kind,
+    )
+    opened = envelope.open_envelope(
+        download / ciphertext.name,
+        sender_bundle=config.peer_bundle,
+        identity=config.age_identity,
+        wave=wave,
+        kind=leg.kind,
+        out_dir=out_dir,
+    )
+    audit.record(
+        "open",
+        leg=leg.name,
+        remote_path=ciphertext.path,
+        size=ciphertext.size,
+        sha256=opened.manifest.ciphertext_sha256,
+        rows=opened.manifest.row_count,
+        wave=wave,
+        kind=leg.kind,
+        sender=opened.manifest.sender,
+        sender_key=opened.manifest.sender_key_fingerprint,
+    )
+    return opened
+
+
+@dataclass(frozen=True)
+class KeptEnvelope:
+    sealed: Path
+    """The kept ``NAME.age``; its manifest and signature lie beside it."""
+    opened: envelope.Opened
+    """Its plaintext, in the caller's ``open_into`` folder."""
+
+
+@dataclass(frozen=True)
+class Received:
+    kept: list[KeptEnvelope]
+    refused: int
+    """Envelopes that verified but were refused when opened (a replay, a changed ciphertext): moved to quarantine."""
+
+
+def receive_kept(
+    config: PartyConfig, kind: Kind, keep_in: Path, open_into: Path, *, progress: bool | None = False
+) -> Received:
+    """Every envelope of ``kind`` (any wave) in our inbox: verified and opened as a receive leg does, but the sealed
+    files are kept in ``keep_in`` (encrypted at rest) and the plaintext goes to ``open_into``, a folder the caller
+    removes once it has read it. Each is removed from the server once opened; an incomplete upload waits for the next
+    call. An envelope the ledger refuses (a replayed wave) or whose ciphertext is not the signed one is moved to
+    ``<work>/<wave>/quarantaine/`` with an audit event, like one with a bad signature, so it cannot block later ones.
+    """
+    audit = AuditLog(config.audit_log, config.party)
+    folder = inbox(config.party)
+    leg = Leg(f"receive-{kind}", config.party, "receive", kind)
+    # Downloaded beside the kept ones only once opened: a replayed copy never replaces the envelope we keep.
+    arriving = keep_in / ".binnenkomend"
+    kept: list[KeptEnvelope] = []
+    refused = 0
+    try:
+        with SftpTransport(config.sftp, audit=audit, retry=config.retry, progress=progress) as sftp:
+            listing = sftp.listdir(folder)
+            waves = sorted({f.name.split(".")[0] for f in listing if f.name.split(".")[1:2] == [kind]})
+            for wave in filter(envelope.WAVE_PATTERN.match, waves):
+                remote = [f for f in listing if f.name.startswith(f"{wave}.{kind}.")]
+                try:
+                    files, manifest = _verified_envelope(sftp, remote, config, wave, leg, arriving, audit)
+                except NotYetAvailable:
+                    continue
+                try:
+                    opened = _download_and_open(sftp, files, manifest, arriving, config, leg, open_into, audit)
+                except envelope.EnvelopeError as exc:
+                    _quarantine(sftp, files, arriving, config.work / wave / QUARANTINE, leg, wave, audit, exc)
+                    refused += 1
+                    continue
+                for remote_file in files:
+                    os.replace(arriving / remote_file.name, keep_in / remote_file.name)
+                    sftp.remove(remote_file.path, wave=wave, kind=kind)
+                audit.record("leg-done", leg=leg.name, wave=wave, kind=kind, sha256=manifest.ciphertext_sha256)
+                kept.append(KeptEnvelope(keep_in / files[0].name, opened))
+    except Pijler3Error as exc:
+        audit.record("leg-failed", leg=leg.name, kind=kind, error=type(exc).__name__)
+        raise
+    return Received(kept, refused)
 
 
 def _find_plaintext(folder: Path, wave: str, kind: str) -> Path:
