@@ -14,8 +14,12 @@ Layout under ``out`` (DESIGN.md)::
     audit/                          both parties' audit logs and evidence reports
 
 Each party runs ``pijler3.wave.run_wave`` from its own configuration, exactly as ``pijler3 run-wave`` does; the demo
-only starts the server and calls the two sides in turn. ``demo.json`` records the parameters and whether the run
-completed: a completed run (or other parameters) is rebuilt from scratch, an interrupted one resumes.
+only starts the server and calls the two sides in turn. To show an art. 7 correction notice in each direction
+(``pijler3.meldingen``), the request VDAB opens in the last wave gets one line twice (the agencies' own request never
+holds a duplicate, so VDAB's check would find nothing), and VDAB answers the agencies' notice of that wave.
+
+``demo.json`` records the parameters and whether the run completed: a completed run (or other parameters) is rebuilt
+from scratch, an interrupted one resumes.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from typing import Any, Literal
 import duckdb
 
 from pijler3 import keys as party_keys
-from pijler3 import synth
+from pijler3 import meldingen, synth
 from pijler3.config import PartyConfig, load_config
 from pijler3.errors import ConfigError, Pijler3Error
 from pijler3.evidence import write_report
@@ -70,6 +74,7 @@ class DemoResult:
     seconds: float
     resumed: bool
     paths: dict[str, Path] = field(default_factory=dict)
+    meldingen: tuple[str, ...] = ()
 
 
 def run_demo(
@@ -107,9 +112,13 @@ def run_demo(
                 ("vdab", "complete"),
             )
             for party, expected in turns:
+                if (party, expected, wave) == ("vdab", "waiting", waves[-1]):
+                    run_wave(configs[party], wave, progress=say, stop_after="receive-request")
+                    _duplicate_a_request_line(configs[party], wave, say)
                 result = run_wave(configs[party], wave, progress=say)
                 if result.status == "waiting" and expected == "complete":
                     raise Pijler3Error(f"demo: {party} is still waiting at {result.waiting_for} in wave {wave}")
+        notices = _answer_a_notice(configs, waves[-1], say)
 
     audit = out / "audit"
     for party in PARTIES:
@@ -131,7 +140,44 @@ def run_demo(
             "evidence": (audit / "rapport-agentschap.html").resolve(),
             "monitoring": agencies.require("databases.monitoring", agencies.monitoring_db).resolve(),
         },
+        notices,
     )
+
+
+def _duplicate_a_request_line(vdab: PartyConfig, wave: str, say: Callable[[str], None]) -> None:
+    """Give the request VDAB opened one line twice, so VDAB's check has something to notify (art. 7)."""
+    request = vdab.incoming / f"{wave}.aanvraag.csv"
+    lines = request.read_text(encoding="utf-8").splitlines(keepends=True)
+    if len(lines) > 1 and lines.count(lines[1]) == 1:
+        with request.open("a", encoding="utf-8") as handle:
+            handle.write(lines[1])
+        say(f"demo: one line of the request VDAB opened for {wave} doubled, to show VDAB's correction notice")
+
+
+def _answer_a_notice(configs: Mapping[Party, PartyConfig], wave: str, say: Callable[[str], None]) -> tuple[str, ...]:
+    """VDAB answers the agencies' notice of ``wave``; the agencies load the answer. Lines for the summary."""
+    vdab, agencies = configs["vdab"], configs["agentschap"]
+    notice_id = meldingen.melding_id(wave, "agentschap")
+    received = {m.id: m for m in meldingen.lees_register(vdab) if m.richting == "ontvangen"}
+    if notice_id in received and not received[notice_id].antwoord_verzonden:
+        meldingen.beantwoord(
+            vdab,
+            notice_id,
+            "Onderzocht: de gemelde personen staan niet onder dit INSZ-nummer in de VDAB-databank; de"
+            " klantendossiers met een ontbrekend of ongeldig INSZ-nummer worden nagekeken en verbeterd.",
+        )
+        say(f"demo: VDAB answered notice {notice_id}")
+    meldingen.laad_binnenkomend(agencies)
+    lines = []
+    for party in PARTIES:
+        for melding in meldingen.lees_register(configs[party]):
+            if melding.richting == "verzonden" and melding.golf == wave:
+                counts = ", ".join(f"{reden} {n:,}" for reden, n in melding.aantallen.items())
+                lines.append(
+                    f"{melding.afzender} -> {melding.ontvanger}: {melding.id}, {melding.rijen:,} record(s) ({counts}),"
+                    f" {melding.status()}"
+                )
+    return tuple(lines)
 
 
 def _prepare(out: Path, params: Mapping[str, object], say: Callable[[str], None]) -> bool:
@@ -309,6 +355,8 @@ def format_summary(result: DemoResult) -> list[str]:
             f" {loss.get('aantal_verborgen_vanaf_10')} with a true count >= 10 hidden,"
             f" mean absolute deviation {loss.get('gemiddelde_absolute_afwijking')}"
         )
+    for line in result.meldingen:
+        lines.append(f"correction notice (art. 7) {line}")
     for label, path in result.paths.items():
         lines.append(f"{label:12} {path}")
     return lines

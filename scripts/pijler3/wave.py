@@ -3,13 +3,18 @@
 The agencies (``agentschap``)::
 
     load-kbi -> build-request -> export-request -> send-request
-    -> receive-enrichment -> load-enrichment -> build-dataset -> export-dataset -> share-dataset
-    -> publish-bi -> docs -> delete-restricted -> insz-scan
+    -> receive-enrichment -> receive-meldingen -> load-enrichment -> build-dataset -> send-melding
+    -> export-dataset -> share-dataset -> publish-bi -> docs -> delete-restricted -> insz-scan
 
 VDAB::
 
     load-vdab (only when the extract changed) -> receive-request -> load-request -> build-enrichment
-    -> export-enrichment -> send-enrichment -> clean-up -> receive-dataset -> insz-scan
+    -> send-melding -> export-enrichment -> send-enrichment -> clean-up -> receive-dataset -> receive-meldingen
+    -> insz-scan
+
+``send-melding`` notifies the other party (art. 7, ``pijler3.meldingen``) of the problems the wave's checks found in
+its records, while the restricted data still exist, and only when there are any; ``receive-meldingen`` loads the
+other party's notices (sent before the file it just received) and answers to ours, without waiting for any.
 
 ``run_wave`` resumes after the last step whose output verifies: a step's output is what later steps consume and
 then remove (the request file, the restricted database), so a verified later step vouches for every earlier one. A
@@ -36,7 +41,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from pijler3 import artikel3, leakscan
+from pijler3 import artikel3, leakscan, meldingen
 from pijler3.audit import AuditLog, Scalar
 from pijler3.bi import marts_from_manifest, publish
 from pijler3.clock import utc_timestamp
@@ -189,7 +194,7 @@ class StepOutcome:
 class WaveResult:
     party: str
     wave: str
-    status: Literal["complete", "waiting"]
+    status: Literal["complete", "waiting", "stopped"]
     steps: tuple[StepOutcome, ...]
 
     @property
@@ -198,11 +203,17 @@ class WaveResult:
 
 
 def run_wave(
-    config: PartyConfig, wave: str | None = None, *, progress: Progress | None = None, restart: bool = False
+    config: PartyConfig,
+    wave: str | None = None,
+    *,
+    progress: Progress | None = None,
+    restart: bool = False,
+    stop_after: str | None = None,
 ) -> WaveResult:
     """Run ``config``'s party's steps for ``wave`` (default: the config's), resuming after the last verified step.
 
-    ``restart`` starts the wave over first (``restart_wave``); both parties do so, agreed out of band.
+    ``restart`` starts the wave over first (``restart_wave``); both parties do so, agreed out of band. ``stop_after``
+    ends the run (status ``stopped``) once that step is done, e.g. to inspect its output before going on.
     """
     wave = wave or config.wave
     if wave is None:
@@ -212,6 +223,10 @@ def run_wave(
     _check_keys(config)
     run = Run(config, wave)
     steps = STEPS[config.party]
+    if stop_after is not None and stop_after not in {step.name for step in steps}:
+        raise InputError(
+            f"stop_after {stop_after!r}: not a step of {config.party} ({', '.join(s.name for s in steps)})"
+        )
     audit = AuditLog(config.audit_log, config.party)
     if restart:
         say(f"[{config.party} {wave}] starting over: earlier records kept in {restart_wave(run, audit)}")
@@ -219,7 +234,7 @@ def run_wave(
     # public artefacts, the BI file and the data dictionary, set their own mode.
     previous_umask = os.umask(0o077)
     try:
-        return _run_steps(config, wave, run, steps, audit, say)
+        return _run_steps(config, wave, run, steps, audit, say, stop_after)
     finally:
         os.umask(previous_umask)
 
@@ -284,7 +299,13 @@ def _check_keys(config: PartyConfig) -> None:
 
 
 def _run_steps(
-    config: PartyConfig, wave: str, run: Run, steps: Sequence[Step], audit: AuditLog, say: Progress
+    config: PartyConfig,
+    wave: str,
+    run: Run,
+    steps: Sequence[Step],
+    audit: AuditLog,
+    say: Progress,
+    stop_after: str | None = None,
 ) -> WaveResult:
     resume_at = next((i + 1 for i in reversed(range(len(steps))) if _done(run, steps[i])), 0)
     outcomes = [StepOutcome(step.name, "skipped", run.details(step.name) or {}) for step in steps[:resume_at]]
@@ -326,6 +347,8 @@ def _run_steps(
         )
         say(f"{prefix}: done in {time.monotonic() - started:.1f} s")
         outcomes.append(StepOutcome(step.name, "done", details))
+        if step.name == stop_after and step is not steps[-1]:
+            return WaveResult(config.party, wave, "stopped", tuple(outcomes))
     return WaveResult(config.party, wave, "complete", tuple(outcomes))
 
 
@@ -400,6 +423,35 @@ def _receive(leg: str, kind: str) -> Callable[[Run], Details]:
         }
 
     return receive
+
+
+def _send_melding(database: Callable[[Run], Path]) -> Callable[[Run], Details]:
+    def send(run: Run) -> Details:
+        sent = meldingen.verstuur_melding(run.config, run.wave, database(run)).melding
+        if sent is None:
+            return {"records": 0, "sent": False}
+        return {
+            "melding_id": sent.id,
+            "records": sent.rijen,
+            "sent": True,
+            "kind": "melding",
+            "columns": ",".join(meldingen.MELDING_COLUMNS),
+        }
+
+    return send
+
+
+def _melding_sent(run: Run, details: Details) -> bool:
+    return details.get("records") == 0 or run.leg_marker("melding", "verzonden").is_file()
+
+
+def _receive_meldingen(run: Run) -> Details:
+    loaded = meldingen.laad_binnenkomend(run.config)
+    return {
+        "meldingen_loaded": len(loaded.meldingen),
+        "antwoorden_loaded": len(loaded.antwoorden),
+        "refused": loaded.geweigerd,
+    }
 
 
 def _leg_done(kind: str, direction: Literal["verzonden", "ontvangen"]) -> Callable[[Run, Details], bool]:
@@ -588,6 +640,12 @@ AGENCIES: tuple[Step, ...] = (
         _leg_done("verrijking", "ontvangen"),
     ),
     Step(
+        "receive-meldingen",
+        "art. 7: load VDAB's correction notices and answers",
+        _receive_meldingen,
+        lambda run, d: True,
+    ),
+    Step(
         "load-enrichment",
         "load the KBI extract and the enrichment into the restricted database",
         _load_enrichment,
@@ -600,6 +658,12 @@ AGENCIES: tuple[Step, ...] = (
         lambda run, d: (
             _wave_rows(run.monitoring, DATASET_TABLE, run.wave) == d.get("rows") and _marts_manifest(run).is_file()
         ),
+    ),
+    Step(
+        "send-melding",
+        "art. 7: notify VDAB of problems found in its records",
+        _send_melding(lambda run: run.restricted),
+        _melding_sent,
     ),
     Step(
         "export-dataset",
@@ -737,6 +801,12 @@ VDAB: tuple[Step, ...] = (
         lambda run, d: _count(run.vdab_db, "main.verrijking") == d.get("rows") and _vdab_manifest(run).is_file(),
     ),
     Step(
+        "send-melding",
+        "art. 7: notify the agencies of problems found in their request",
+        _send_melding(lambda run: run.vdab_db),
+        _melding_sent,
+    ),
+    Step(
         "export-enrichment",
         "export the enrichment file",
         _export_enrichment,
@@ -761,6 +831,12 @@ VDAB: tuple[Step, ...] = (
         "receive the pseudonymised dataset",
         _receive("receive-dataset", "gepseudonimiseerd"),
         _leg_done("gepseudonimiseerd", "ontvangen"),
+    ),
+    Step(
+        "receive-meldingen",
+        "art. 7: load the agencies' correction notices and answers",
+        _receive_meldingen,
+        lambda run, d: True,
     ),
     Step(
         "insz-scan",
