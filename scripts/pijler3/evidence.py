@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pijler3 import artikel3
+from pijler3 import artikel3, meldingen
 from pijler3 import keys as party_keys
 from pijler3.audit import Anchor, ChainStatus, Scalar, os_user, read_audit_log, verify_chain
 from pijler3.config import PartyConfig
@@ -59,6 +59,11 @@ EVENT_LABELS = {
     "keys-generate": "sleutels aangemaakt",
     "keys-rotate": "sleutels vernieuwd",
     "keys-retire": "oude sleutel ingetrokken",
+    "melding-verzonden": "correctiemelding verzonden (art. 7)",
+    "melding-ontvangen": "correctiemelding ontvangen (art. 7)",
+    "melding-getoond": "records van een correctiemelding bekeken (art. 7)",
+    "melding-beantwoord": "correctiemelding beantwoord (art. 7)",
+    "melding-antwoord-ontvangen": "antwoord op correctiemelding ontvangen (art. 7)",
 }
 DIRECTIONS = {"sent": "verzonden", "received": "ontvangen"}
 FACT_LABELS = {
@@ -86,6 +91,11 @@ FACT_LABELS = {
     "checked_relations": "nagekeken relaties",
     "requested_numbers_looked_for": "gezochte nummers",
     "reloaded": "opnieuw geladen",
+    "melding_id": "melding",
+    "records": "gemelde records",
+    "meldingen_loaded": "meldingen ontvangen",
+    "antwoorden_loaded": "antwoorden ontvangen",
+    "refused": "geweigerd",
 }
 
 
@@ -150,6 +160,7 @@ def report_markdown(config: PartyConfig, wave: str | None = None, *, today: dt.d
     notes = _Footnotes()
     chain = verify_audit(config)
     by_wave = _events_by_wave(events, waves_in(config))
+    notices = [m for m in meldingen.lees_register(config) if wave is None or m.golf == wave]
     sections: list[str] = []
     all_checks: list[Check] = []
     for name in waves:
@@ -189,6 +200,7 @@ def report_markdown(config: PartyConfig, wave: str | None = None, *, today: dt.d
         + " |",
         f"| storingen, weigeringen, quarantaine en herhalingen | {failures} (met tijd en reden hieronder) |",
         f"| bewaartermijn (art. 3) | {_retention_status(config, today)} |",
+        f"| correctiemeldingen (art. 7) | {_notices_summary(notices, today)} |",
         "",
         "## Sleutels (art. 6)",
         "",
@@ -197,6 +209,10 @@ def report_markdown(config: PartyConfig, wave: str | None = None, *, today: dt.d
         "## Bewaartermijn (art. 3)",
         "",
         *_retention_section(config, events, today),
+        "",
+        "## Meldingen (art. 7)",
+        "",
+        *_notices_section(notices, today),
     ]
     if outside:
         lines += [
@@ -221,6 +237,44 @@ def write_report(config: PartyConfig, out: Path, wave: str | None = None) -> Pat
     temp.write_text(content, encoding="utf-8")
     os.replace(temp, out)
     return out
+
+
+def _notices_summary(notices: list[meldingen.Melding], today: dt.date) -> str:
+    if not notices:
+        return "geen verzonden of ontvangen"
+    statuses = [m.status(today) for m in notices]
+    late = statuses.count("te laat")
+    return (
+        f"{sum(m.richting == 'verzonden' for m in notices)} verzonden, "
+        f"{sum(m.richting == 'ontvangen' for m in notices)} ontvangen: {statuses.count('open')} open, "
+        f"{statuses.count('beantwoord')} beantwoord, " + (f"**{late} te laat**" if late else "0 te laat")
+    )
+
+
+def _notices_section(notices: list[meldingen.Melding], today: dt.date) -> list[str]:
+    lines = [
+        "Stelt een partij foutieve, onvolledige of verouderde gegevens van de andere partij vast, dan meldt zij dat "
+        "onmiddellijk; de ontvanger onderzoekt en antwoordt binnen twee weken (art. 7). Een melding reist versleuteld "
+        "en ondertekend; dit register bevat enkel aantallen per reden, geen INSZ-nummers. De ontvanger bewaart de "
+        "melding zelf enkel versleuteld (`pijler3 meldingen toon ID` toont de records zonder ze weg te schrijven).",
+        "",
+    ]
+    if not notices:
+        return [*lines, "Geen meldingen verzonden of ontvangen."]
+    lines += [
+        "| melding | richting | meting | records per reden | geregistreerd | antwoord uiterlijk | status | antwoord |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for m in notices:
+        status = m.status(today)
+        answer = f"{_time(m.beantwoord_op)}: {_cell(m.antwoord or '')}" if m.beantwoord_op else ""
+        lines.append(
+            f"| {m.id} | {m.richting} ({m.afzender} → {m.ontvanger}) | {m.golf} | "
+            + "; ".join(f"{meldingen.REDENEN.get(r, r)} (`{r}`): {_n(n)}" for r, n in m.aantallen.items())
+            + f" | {_time(m.geregistreerd_op)} | {m.uiterlijk} | {'**te laat**' if status == 'te laat' else status} "
+            f"| {answer} |"
+        )
+    return lines
 
 
 def _chain_summary(chain: ChainStatus, notes: _Footnotes) -> str:
@@ -575,7 +629,7 @@ def _activity_table(events: list[Event], notes: _Footnotes) -> list[str]:
 
 def _facts(e: Event, notes: _Footnotes) -> str:
     parts = []
-    for key in ("step", "leg", "kind", "remote_path", "file", "waves", "fingerprint"):
+    for key in ("step", "leg", "kind", "melding_id", "remote_path", "file", "waves", "fingerprint"):
         if e.get(key):
             parts.append(f"`{e[key]}`" if key in ("remote_path", "file") else str(e[key]))
     if isinstance(e.get("size"), int):

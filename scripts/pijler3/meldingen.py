@@ -24,7 +24,8 @@ kept in ``<work>/meldingen/ontvangen/`` (encrypted at rest, so the INSZ scans of
 keeps no plaintext either: its notice file exists only between the query and the seal. The register
 (``<work>/meldingen/register.json``) holds per notice only its id, wave, sender and recipient, when it was sent or
 received, the due date (received + 14 days: "binnen een periode van 2 weken"), the counts per reason, the status, and
-the answer text and time. Times come from ``pijler3.clock``; ``now`` parameters stand in for it in tests.
+the answer text and time. Times come from ``pijler3.clock``; a ``today`` parameter stands in for it in tests, as
+elsewhere in the package.
 """
 
 from __future__ import annotations
@@ -116,11 +117,11 @@ class Melding:
     def rijen(self) -> int:
         return sum(self.aantallen.values())
 
-    def status(self, now: dt.datetime | None = None) -> Status:
+    def status(self, today: dt.date | None = None) -> Status:
+        """``beantwoord`` once answered, ``te laat`` after the due date (``today`` defaults to the clock's)."""
         if self.beantwoord_op is not None:
             return "beantwoord"
-        today = (now or utc_now()).date()
-        return "te laat" if today > dt.date.fromisoformat(self.uiterlijk) else "open"
+        return "te laat" if (today or utc_now().date()) > dt.date.fromisoformat(self.uiterlijk) else "open"
 
 
 def melding_id(wave: str, sender: Party) -> str:
@@ -379,7 +380,7 @@ def _register_answer(config: PartyConfig, wave: str, rows: list[dict[str, str]])
 # ---- answering, listing, showing -----------------------------------------------------------------------------------
 
 
-def beantwoord(config: PartyConfig, notice_id: str, tekst: str, *, now: dt.datetime | None = None) -> Melding:
+def beantwoord(config: PartyConfig, notice_id: str, tekst: str) -> Melding:
     """Record the answer to a received notice, write an audit event and send the answer (leg ``send-antwoord``):
     the notice id, the counts per reason and ``tekst``, no personal data. Run again after a failed send, it sends the
     recorded answer."""
@@ -404,7 +405,7 @@ def beantwoord(config: PartyConfig, notice_id: str, tekst: str, *, now: dt.datet
                 " command again with the same text to send it"
             )
         if received.antwoord is None:
-            received = Melding(**{**vars(received), "antwoord": tekst, "beantwoord_op": utc_timestamp(now)})
+            received = Melding(**{**vars(received), "antwoord": tekst, "beantwoord_op": utc_timestamp()})
             _replace(notices, received)
     audit = AuditLog(config.audit_log, config.party)
     audit.record("melding-beantwoord", melding_id=notice_id, wave=wave, sender=sender, on_time=_on_time(received))

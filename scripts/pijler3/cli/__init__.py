@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "audit": "audit",
     "publiceer-bi": "bi",
     "ptable": "ptable",
+    "meldingen": "meldingen",
 }
 
 
