@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from cli_helpers import pijler3
+from party_helpers import PartyConfigs
 from pijler3 import envelope
 from pijler3 import keys as party_keys
 from pijler3.audit import read_audit_log
 from pijler3.cli import cli
-from pijler3.config import PartyConfig, load_config
 from pijler3.errors import ConfigError
 from pijler3.legs import LEGS, NotYetAvailable, run_leg
 from pijler3.sftp.keys import known_hosts_line, public_key_of
@@ -38,31 +38,8 @@ SENDS = {"aanvraag": "send-request", "verrijking": "send-enrichment", "gepseudon
 RECEIVES = {"aanvraag": "receive-request", "verrijking": "receive-enrichment", "gepseudonimiseerd": "receive-dataset"}
 
 
-class Parties:
-    """Both parties' key folders, configs and outgoing files in one temp tree, talking to ``exchange``."""
-
-    def __init__(self, exchange: Exchange, base: Path) -> None:
-        self.exchange, self.base = exchange, base
-        for party in party_keys.PARTIES:
-            party_keys.generate(party, base / "keys" / party)
-        self.paths = {party: self.write_config(party) for party in party_keys.PARTIES}
-
-    def write_config(self, party: str) -> Path:
-        other = next(p for p in party_keys.PARTIES if p != party)
-        path = self.base / f"{party}.toml"
-        path.write_text(
-            f'party = "{party}"\nwave = "{WAVE}"\n\n'
-            f'[sftp]\nhost = "127.0.0.1"\nport = {self.exchange.port}\nuser = "{self.exchange.user[party]}"\n'
-            f'key = "{getattr(self.exchange.keys, party)}"\nknown_hosts = "{self.exchange.known_hosts}"\n'
-            "attempts = 2\n\n"
-            f'[keys]\nfolder = "keys/{party}"\npeer_bundle = "keys/{other}/bundle.json"\n\n'
-            f'[folders]\noutgoing = "{party}/uit"\nincoming = "{party}/in"\nwork = "{party}/werk"\naudit = "audit"\n',
-            encoding="utf-8",
-        )
-        return path
-
-    def config(self, party: str) -> PartyConfig:
-        return load_config(self.paths[party])
+class Parties(PartyConfigs):
+    """Both parties' configs, plus their outgoing files and leg runs for ``WAVE``."""
 
     def outgoing(self, party: str, kind: str) -> Path:
         path = self.config(party).outgoing / f"{WAVE}.{kind}.csv"
@@ -79,7 +56,7 @@ class Parties:
 
 @pytest.fixture
 def parties(exchange: Exchange, tmp_path: Path) -> Parties:
-    return Parties(exchange, tmp_path / "parties")
+    return Parties(exchange, tmp_path / "parties", WAVE)
 
 
 def server_files(exchange: Exchange) -> list[str]:
