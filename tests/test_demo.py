@@ -15,8 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from demo_helpers import PERSONS, SEED, Demo, population_forms
+from pijler3 import meldingen
 from pijler3.cli import cli
-from pijler3.demo import STATE_FILE, WAVES, exchange, run_demo
+from pijler3.config import load_config
+from pijler3.demo import STATE_FILE, WAVES, exchange, format_summary, run_demo
 from pijler3.errors import ConfigError
 from pijler3.wave import run_wave
 
@@ -198,3 +200,34 @@ def test_cli_help_lists_the_commands() -> None:
     demo_help = CliRunner().invoke(cli, ["demo", "--help"]).output
     for option in ("--persons", "--seed", "--out", "--sftp"):
         assert option in demo_help
+
+
+def test_the_demo_sends_a_notice_each_way_and_answers_one(demo: Demo, tmp_path: Path) -> None:
+    """Art. 7 on the real models: the agencies notify VDAB of referred newcomers it does not know, VDAB the agencies
+    of the doubled request line; VDAB answers, the agencies load the answer; the report shows both."""
+    agencies, vdab = (load_config(demo.out / party / f"{party}.toml") for party in ("agentschap", "vdab"))
+    last = WAVES[-1]
+    sent_by_agencies = {m.id: m for m in meldingen.lees_register(agencies) if m.richting == "verzonden"}
+    received_by_vdab = {m.id: m for m in meldingen.lees_register(vdab) if m.richting == "ontvangen"}
+    assert set(sent_by_agencies) == set(received_by_vdab) == {f"{wave}-agentschap" for wave in WAVES}
+    for notice_id, sent in sent_by_agencies.items():
+        assert set(sent.aantallen) == {"insz_onbekend_bij_vdab"} and sent.rijen > 0
+        assert received_by_vdab[notice_id].aantallen == sent.aantallen
+    (by_vdab,) = [m for m in meldingen.lees_register(vdab) if m.richting == "verzonden"]
+    assert (by_vdab.id, by_vdab.aantallen) == (f"{last}-vdab", {"insz_dubbel": 1})
+    (at_agencies,) = [m for m in meldingen.lees_register(agencies) if m.richting == "ontvangen"]
+    assert at_agencies.id == by_vdab.id and at_agencies.status() == "open"
+    assert sent_by_agencies[f"{last}-agentschap"].status() == "beantwoord"
+    assert received_by_vdab[f"{last}-agentschap"].status() == "beantwoord"
+    assert sent_by_agencies[f"{WAVES[0]}-agentschap"].status() == "open"
+    notices = [line for line in format_summary(demo.result) if line.startswith("correction notice (art. 7)")]
+    assert notices == [
+        f"correction notice (art. 7) agentschap -> vdab: {last}-agentschap,"
+        f" {sent_by_agencies[f'{last}-agentschap'].rijen:,} record(s)"
+        f" (insz_onbekend_bij_vdab {sent_by_agencies[f'{last}-agentschap'].rijen:,}), beantwoord",
+        f"correction notice (art. 7) vdab -> agentschap: {last}-vdab, 1 record(s) (insz_dubbel 1), open",
+    ]
+    report = (demo.out / "audit" / "rapport-agentschap.md").read_text(encoding="utf-8")
+    section = report.split("## Meldingen (art. 7)")[1].split("\n## ")[0]
+    assert f"| {last}-agentschap | verzonden (agentschap → vdab) | {last} |" in section
+    assert "| beantwoord | " in section and f"| {last}-vdab | ontvangen (vdab → agentschap) |" in section

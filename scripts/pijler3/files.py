@@ -32,9 +32,10 @@ def atomic_write(path: Path, mode: int = 0o666) -> Iterator[IO[bytes]]:
         raise
 
 
-def write_json(path: Path, data: Mapping[str, Any]) -> None:
-    """``data`` as indented JSON (a step record, a ledger), written atomically and durably."""
-    with atomic_write(path) as handle:
+def write_json(path: Path, data: Mapping[str, Any], mode: int = 0o666) -> None:
+    """``data`` as indented JSON (a step record, a ledger), written atomically and durably (``mode`` as in
+    ``atomic_write``)."""
+    with atomic_write(path, mode) as handle:
         handle.write((json.dumps(data, indent=2) + "\n").encode("utf-8"))
 
 

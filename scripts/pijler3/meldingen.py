@@ -180,10 +180,8 @@ def _register_update(config: PartyConfig) -> Iterator[list[Melding]]:
     with exclusive_lock(path):
         notices = lees_register(config)
         yield notices
-        write_json(
-            path,
-            {"format": REGISTER_FORMAT, "version": 1, "meldingen": [vars(m) for m in notices]},
-        )
+        # For the party's account only, also when written outside a wave (whose umask is 077).
+        write_json(path, {"format": REGISTER_FORMAT, "version": 1, "meldingen": [vars(m) for m in notices]}, 0o600)
 
 
 def _replace(notices: list[Melding], new: Melding) -> None:
