@@ -52,7 +52,7 @@ from pijler3.envelope import check_wave, read_envelope
 from pijler3.errors import ConfigError, InputError
 from pijler3.files import atomic_write, exclusive_lock, write_json
 from pijler3.keys import PARTIES, Party
-from pijler3.legs import receive_kept, run_leg
+from pijler3.legs import KeptEnvelope, receive_kept, run_leg
 
 REDENEN: Mapping[str, str] = {
     "insz_onbekend_bij_vdab": "door de Agentschappen naar VDAB toegeleid, maar het INSZ-nummer is niet gekend bij VDAB",
@@ -311,16 +311,13 @@ def laad_binnenkomend(config: PartyConfig) -> Geladen:
     with tempfile.TemporaryDirectory(dir=config.work, prefix=".meldingen-") as temp:
         notices = receive_kept(config, "melding", keep, Path(temp))
         for kept in notices.kept:
-            plaintext = kept.opened.plaintext
-            rows = _read_csv(plaintext.read_bytes(), MELDING_COLUMNS, kept.sealed.name)
-            plaintext.unlink()
+            rows = _read_and_remove(kept, MELDING_COLUMNS)
             received.append(_register_received(config, kept.opened.manifest.wave, kept.opened.manifest.sender, rows))
         answers = receive_kept(config, "antwoord", keep / "antwoorden", Path(temp))
         for kept in answers.kept:
-            plaintext = kept.opened.plaintext
-            rows = _read_csv(plaintext.read_bytes(), ANTWOORD_COLUMNS, kept.sealed.name)
-            plaintext.unlink()
-            answered.append(_register_answer(config, kept.opened.manifest.wave, rows))
+            answered.append(
+                _register_answer(config, kept.opened.manifest.wave, _read_and_remove(kept, ANTWOORD_COLUMNS))
+            )
     for melding in received:
         audit.record(
             "melding-ontvangen",
@@ -334,6 +331,15 @@ def laad_binnenkomend(config: PartyConfig) -> Geladen:
     for melding in answered:
         audit.record("melding-antwoord-ontvangen", melding_id=melding.id, wave=melding.golf, sender=melding.ontvanger)
     return Geladen(tuple(received), tuple(answered), notices.refused + answers.refused)
+
+
+def _read_and_remove(kept: KeptEnvelope, header: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows of an opened envelope's plaintext, which is deleted right after it is read."""
+    plaintext = kept.opened.plaintext
+    try:
+        return _read_csv(plaintext.read_bytes(), header, kept.sealed.name)
+    finally:
+        plaintext.unlink()
 
 
 def _register_received(config: PartyConfig, wave: str, sender: Party, rows: list[dict[str, str]]) -> Melding:
