@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli_helpers import pijler3
+from pijler3 import meldingen
 from pijler3.audit import read_audit_log
 from pijler3.cli import cli
 from pijler3.demo import WAVES, exchange
@@ -89,6 +90,9 @@ def test_retention_date_from_the_configuration_and_vdab_copy(demo_copy: Path) ->
         gone = purge(vdab, today=dt.date(2033, 2, 15))
         assert gone.removed == tuple(WAVES) and "retention ended" in gone.reason
         assert not list((demo_copy / "vdab" / "in").glob("*.gepseudonimiseerd.parquet"))
+        # the sealed correction notices VDAB kept go with their waves; the register keeps their counts
+        assert not list((demo_copy / "vdab" / "werk" / "meldingen" / "ontvangen").glob("*.melding.csv*"))
+        assert len(meldingen.lees_register(vdab)) == 3
 
         before = purge(agencies, before=dt.date(2026, 1, 1), dry_run=True)
         assert before.removed == (WAVES[0],)

@@ -5,9 +5,10 @@ latest, or — with neither — every wave once the configuration's retention da
 ``years``) has passed. For the agencies it deletes the waves' rows from every table of the monitoring database that
 has a ``golf`` column (the pseudonymised dataset, the history, the marts) and the pseudonym replacements no remaining
 wave uses, then rewrites the database file so the deleted rows are not left in free blocks, and republishes the BI
-file. For VDAB it deletes its received copies of the pseudonymised dataset. Both clear their exchange folders on the
-server of processed files (received and opened, or belonging to a removed wave). Each purge is one ``purge`` event
-in the audit log; ``dry_run`` only reports what would go.
+file. For VDAB it deletes its received copies of the pseudonymised dataset. Both delete the sealed correction notices
+they received for the waves (``pijler3.meldingen``; the register keeps their counts). Both clear their exchange
+folders on the server of processed files (received and opened, or belonging to a removed wave). Each purge is one
+``purge`` event in the audit log; ``dry_run`` only reports what would go.
 
 The per-wave step records and signed manifests under ``<work>/<wave>/`` stay: they hold no personal data and are the
 evidence that the exchange happened and was removed.
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from pijler3 import meldingen
 from pijler3.audit import AuditLog
 from pijler3.bi import marts_from_manifest, publish
 from pijler3.config import PartyConfig
@@ -99,6 +101,8 @@ def _purge(
         local = [p for w in remove if (p := config.outgoing / f"{w}.gepseudonimiseerd.parquet").exists()]
     else:
         local = [p for w in remove if (p := config.incoming / f"{w}.gepseudonimiseerd.parquet").exists()]
+    # Received correction notices stay sealed until then (pijler3.meldingen); the register keeps their counts.
+    local += [p for w in remove for p in sorted(meldingen.kept_folder(config).glob(f"{w}.melding.csv*"))]
     if not dry_run:
         for path in local:
             path.unlink()
