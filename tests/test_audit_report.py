@@ -49,7 +49,11 @@ def test_report_states_every_exchanged_file_with_hashes_rows_and_keys(demo: Demo
     for wave in WAVES:
         assert f"## Meting {wave}" in text
         found = manifests(demo, party, wave)
-        assert {m["kind"] for m in found} == {"aanvraag", "verrijking", "gepseudonimiseerd"}
+        # and the correction notices (art. 7) the party sent: the agencies one per wave, VDAB one (and its answer
+        # to the agencies' notice) in the demo's last wave
+        notices = {"melding"} if party == "agentschap" or wave == WAVES[-1] else set()
+        answers = {"antwoord"} if party == "vdab" and wave == WAVES[-1] else set()
+        assert {m["kind"] for m in found} == {"aanvraag", "verrijking", "gepseudonimiseerd", *notices, *answers}
         for manifest in found:
             assert f"`{manifest['file_name']}`" in text
             for digest in (manifest["ciphertext_sha256"], manifest["plaintext_sha256"]):
@@ -175,7 +179,7 @@ def test_audit_verify_passes_on_the_demo_and_names_the_tampered_line(demo_copy: 
     config = str(demo_copy / "vdab" / "vdab.toml")
     code, output = verify(config)
     assert code == 0, output
-    assert re.search(r"hash chain verified: \d+ lines, 18 anchors in step records", output)
+    assert re.search(r"hash chain verified: \d+ lines, 22 anchors in step records", output)
     log = demo_copy / "audit" / "vdab.jsonl"
     lines = log.read_text().splitlines(keepends=True)
     log.write_text("".join([*lines[:9], *lines[10:]]))
@@ -183,6 +187,8 @@ def test_audit_verify_passes_on_the_demo_and_names_the_tampered_line(demo_copy: 
     assert code == 6
     assert "line 10 was written as line 11: the line(s) written as 10 were removed or moved" in output
     assert "**NIET geverifieerd**: line 10 was written as line 11" in report(demo_copy, "vdab", tmp_path)
-    log.write_text("".join(lines[:-3]))  # the last lines cut off: a valid, shorter chain, but the anchors notice
+    # the last lines cut off, down to the last step's line: a valid, shorter chain, but the anchors notice
+    last_step = max(i for i, line in enumerate(lines) if '"event": "step-done"' in line)
+    log.write_text("".join(lines[:last_step]))
     code, output = verify(config)
     assert code == 6 and "but the log ends at line" in output

@@ -59,7 +59,7 @@ def test_interrupted_wave_on_openssh_resumes_where_it_stopped(tmp_path: Path, mo
     assert len(done) == len(set(done)) == len(wave_module.AGENCIES)
     failed = [(e["wave"], e["step"]) for e in events if e["event"] == "step-failed"]
     assert failed == [(WAVES[0], "export-dataset")]
-    assert f"[agentschap {WAVES[0]}] 7 step(s) done earlier; resuming at export-dataset" in progress
+    assert f"[agentschap {WAVES[0]}] 9 step(s) done earlier; resuming at export-dataset" in progress
     assert not (out / "agentschap" / "restricted.duckdb").exists()
 
 
@@ -70,7 +70,7 @@ def test_cli_run_wave_on_a_finished_demo_has_nothing_to_do(demo_copy: Path) -> N
             cli, ["run-wave", "--config", str(demo_copy / "vdab" / "vdab.toml"), "--wave", WAVES[0]]
         )
     assert result.exit_code == 0, result.output
-    assert f"[vdab {WAVES[0]}] all 9 steps done earlier; nothing to do" in result.output
+    assert f"[vdab {WAVES[0]}] all 11 steps done earlier; nothing to do" in result.output
     assert result.output.strip().endswith(f"vdab {WAVES[0]}: complete")
 
 

@@ -147,6 +147,8 @@ def run_demo(
 def _duplicate_a_request_line(vdab: PartyConfig, wave: str, say: Callable[[str], None]) -> None:
     """Give the request VDAB opened one line twice, so VDAB's check has something to notify (art. 7)."""
     request = vdab.incoming / f"{wave}.aanvraag.csv"
+    if not request.is_file():  # a resumed demo: VDAB processed (and removed) the request before the interruption
+        return
     lines = request.read_text(encoding="utf-8").splitlines(keepends=True)
     if len(lines) > 1 and lines.count(lines[1]) == 1:
         with request.open("a", encoding="utf-8") as handle:

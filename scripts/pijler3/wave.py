@@ -308,6 +308,10 @@ def _run_steps(
     stop_after: str | None = None,
 ) -> WaveResult:
     resume_at = next((i + 1 for i in reversed(range(len(steps))) if _done(run, steps[i])), 0)
+    stopped = stop_after is not None and stop_after != steps[-1].name
+    if stop_after is not None:
+        steps = steps[: [step.name for step in steps].index(stop_after) + 1]
+        resume_at = min(resume_at, len(steps))
     outcomes = [StepOutcome(step.name, "skipped", run.details(step.name) or {}) for step in steps[:resume_at]]
     if resume_at == len(steps):
         say(f"[{config.party} {wave}] all {len(steps)} steps done earlier; nothing to do")
@@ -347,9 +351,7 @@ def _run_steps(
         )
         say(f"{prefix}: done in {time.monotonic() - started:.1f} s")
         outcomes.append(StepOutcome(step.name, "done", details))
-        if step.name == stop_after and step is not steps[-1]:
-            return WaveResult(config.party, wave, "stopped", tuple(outcomes))
-    return WaveResult(config.party, wave, "complete", tuple(outcomes))
+    return WaveResult(config.party, wave, "stopped" if stopped else "complete", tuple(outcomes))
 
 
 def _done(run: Run, step: Step) -> bool:
