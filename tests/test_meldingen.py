@@ -75,7 +75,7 @@ def server_files(exchange: Exchange) -> list[str]:
 
 def send_both(parties: PartyConfigs, tmp_path: Path) -> tuple[meldingen.Melding, meldingen.Melding]:
     sent = [
-        meldingen.verstuur_melding(parties.config(party), WAVE, database(tmp_path / f"{party}.duckdb")).melding
+        meldingen.verstuur_melding(parties.config(party), WAVE, database(tmp_path / f"{party}.duckdb"))
         for party, database in (("vdab", vdab_database), ("agentschap", agencies_database))
     ]
     assert sent[0] is not None and sent[1] is not None
@@ -129,7 +129,7 @@ def test_nothing_is_sent_when_the_checks_find_nothing(
             "create table stg_uitwisseling__aanvraag as select * from (values"
             f" ('{REQUESTED}', '{REQUESTED}', null)) as t(insz, insz_ruw, insz_ongeldig_reden)"
         )
-    assert meldingen.verstuur_melding(parties.config("vdab"), WAVE, database).melding is None
+    assert meldingen.verstuur_melding(parties.config("vdab"), WAVE, database) is None
     assert server_files(exchange) == [] and meldingen.lees_register(parties.config("vdab")) == []
 
 

@@ -203,25 +203,17 @@ def _due(registered: str) -> str:
 # ---- sending a notice during the wave ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Verzonden:
-    melding: Melding | None
-    """``None`` when the checks found nothing (then nothing is sent)."""
-
-
-def verstuur_melding(config: PartyConfig, wave: str, database: Path) -> Verzonden:
+def verstuur_melding(config: PartyConfig, wave: str, database: Path) -> Melding | None:
     """Run the party's check (``CHECKS``) on ``database`` for ``wave``; when it finds records, write the notice,
-    seal and send it (leg ``send-melding``), remove the plaintext and register the notice as sent."""
+    seal and send it (leg ``send-melding``), remove the plaintext and register the notice as sent. ``None`` when the
+    check found nothing: then nothing is sent."""
     check_wave(wave)
     with duckdb.connect(str(database), read_only=True) as con:
         records = con.execute(CHECKS[config.party]).fetchall()
     if not records:
-        return Verzonden(None)
+        return None
     notice_id = melding_id(wave, config.party)
     created = utc_timestamp()
-    unknown = {str(r[1]) for r in records} - set(REDENEN)
-    if unknown:
-        raise InputError(f"notice {notice_id}: reason(s) {', '.join(sorted(unknown))} are not in the fixed list")
     plaintext = config.outgoing / f"{wave}.melding.csv"
     try:
         _write_csv(
@@ -251,7 +243,7 @@ def verstuur_melding(config: PartyConfig, wave: str, database: Path) -> Verzonde
     AuditLog(config.audit_log, config.party).record(
         "melding-verzonden", melding_id=notice_id, wave=wave, rows=len(records), **_counts(melding.aantallen)
     )
-    return Verzonden(melding)
+    return melding
 
 
 def _other(party: Party) -> Party:

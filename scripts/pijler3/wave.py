@@ -429,7 +429,7 @@ def _receive(leg: str, kind: str) -> Callable[[Run], Details]:
 
 def _send_melding(database: Callable[[Run], Path]) -> Callable[[Run], Details]:
     def send(run: Run) -> Details:
-        sent = meldingen.verstuur_melding(run.config, run.wave, database(run)).melding
+        sent = meldingen.verstuur_melding(run.config, run.wave, database(run))
         if sent is None:
             return {"records": 0, "sent": False}
         return {
