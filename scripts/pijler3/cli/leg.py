@@ -32,6 +32,7 @@ def command(name: str, config_path: Path, wave: str | None, plaintext: Path | No
     \b
     agencies: send-request, receive-enrichment, share-dataset
     VDAB:     receive-request, send-enrichment, receive-dataset
+    either:   send-melding, send-antwoord (correction notices: use `pijler3 meldingen` and run-wave instead)
     """
     result = run_leg(name, load_config(config_path), wave, plaintext=plaintext)
     click.echo(f"{result.leg} {result.wave}: {result.message}")
