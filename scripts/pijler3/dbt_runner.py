@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt.clients.yaml_helper import load_yaml_text
 
 from pijler3.errors import ConfigError, Pijler3Error
 
@@ -57,7 +57,10 @@ class DbtPlugin:
 
 def profile(*, target: Target | None = None, plugins: Sequence[DbtPlugin] = ()) -> dict[str, Any]:
     """The content of ``PROFILES_FILE``, with ``plugins`` added to ``target``'s output."""
-    content: dict[str, Any] = yaml.safe_load(PROFILES_FILE.read_text(encoding="utf-8"))
+    # dbt's own YAML loader (safe), as dbt reads the file; the Jinja in the values stays a plain string.
+    content = load_yaml_text(PROFILES_FILE.read_text(encoding="utf-8"), PROFILES_FILE)
+    if not content or PROFILE not in content:
+        raise ConfigError(f"{PROFILES_FILE}: no profile {PROFILE!r}")
     if plugins:
         if target is None:
             raise ValueError("plugins need the target whose output they belong to")
