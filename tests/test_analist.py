@@ -223,3 +223,16 @@ def test_analyst_commands_and_the_new_mart_recipe_after_the_demo(demo: Demo, tmp
     assert {golf for golf, _, _ in rows} == {"2025-S2", "2026-S1"}
     assert all(n is None or n >= 5 for _, _, n in rows)
     assert "telling_nieuwkomers_per_geslacht" not in tables and "datakwaliteit_feiten" not in tables
+
+
+def test_without_a_monitoring_database_dbt_says_to_run_the_demo_first(tmp_path: Path) -> None:
+    """A fresh clone has no demo/: `dbt parse` works, `dbt compile` stops with one clear line, never a traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIJLER3_", "DBT_"))}
+    env["PIJLER3_MONITORING_DB"] = str(tmp_path / "demo" / "agentschap" / "monitoring.duckdb")
+    paths = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+    parse = subprocess.run([DBT, "parse", *paths], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    assert parse.returncode == 0, parse.stdout[-2000:]
+    done = subprocess.run([DBT, "compile", *paths], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0 and "Traceback" not in output
+    assert f"no monitoring database at {env['PIJLER3_MONITORING_DB']}: run `uv run pijler3 demo` first" in output
