@@ -28,7 +28,8 @@ from pijler3.bi import marts_from_manifest, publish
 from test_bi import OldReader, old_python  # noqa: F401 - session fixture shared with the BI tests
 
 GOLVEN = {"2025-S2": date(2025, 12, 31), "2026-S1": date(2026, 6, 30)}
-MART_MAPPEN = ("tellingen", "marts", "informatieverlies")
+# datakwaliteit: the data-quality facts mart_datakwaliteit reads (built from the KBI staging stub here)
+MART_MAPPEN = ("tellingen", "datakwaliteit", "marts", "informatieverlies")
 ECHTE_VARS = yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]
 DREMPEL = int(ECHTE_VARS["sdc_drempel"])
 MAX_AFWIJKING = int(ECHTE_VARS["ckm_max_afwijking"])
