@@ -15,9 +15,9 @@ import duckdb
 import matplotlib
 
 matplotlib.use("svg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from pijler3.errors import InputError  # noqa: E402
+from pijler3.errors import InputError
 
 RAPPORT_NAAM = "monitoringsrapport.html"
 NOOT_VERSTOORD = (
@@ -71,7 +71,7 @@ def _per_dimensie(
     con: duckdb.DuckDBPyConnection, tabel: str, kolom: str, dimensie: str, golf: str, titel: str, populatie: str
 ) -> str:
     rijen = con.execute(
-        f"select waarde, {kolom} from {tabel} where dimensie = ? and golf = ? order by waarde",  # noqa: S608
+        f"select waarde, {kolom} from {tabel} where dimensie = ? and golf = ? order by waarde",
         [dimensie, golf],
     ).fetchall()
     return _figuur(titel, populatie, golf, _staaf([r[0] for r in rijen], [r[1] for r in rijen], kolom))
