@@ -101,11 +101,14 @@ class Bron:
             raise InputError(
                 f"{bi_file}: not a BI file of this version, it lacks {', '.join(ontbrekend)}; publish it again"
             )
-        self.golven = [Golf(g, p) for g, p in self.rijen("select golf, peildatum from golven order by golf")]
-        if not self.golven:
-            self.con.close()
-            raise InputError(f"{bi_file}: the BI file holds no wave")
-        self.labels = {(k, c): o for k, c, o in self.rijen("select kenmerk, code, omschrijving from codelijsten")}
+        self.golven = [
+            Golf(str(g), p)
+            for g, p in self.rijen("select golf, peildatum from golven order by golf")
+            if isinstance(p, dt.date)
+        ]
+        self.labels = {
+            (str(k), str(c)): str(o) for k, c, o in self.rijen("select kenmerk, code, omschrijving from codelijsten")
+        }
 
     def rijen(self, sql: str, parameters: Sequence[object] = ()) -> list[tuple[object, ...]]:
         return self.con.execute(sql, list(parameters)).fetchall()
@@ -137,9 +140,10 @@ def _datum(datum: dt.date) -> str:
 
 
 def _getal(waarde: float | None, decimalen: int = 1) -> str:
+    """A number as Dutch text: decimal comma, a point between thousands."""
     if waarde is None:
         return NIET_GEPUBLICEERD
-    return f"{waarde:.{decimalen}f}".replace(".", ",")
+    return f"{waarde:,.{decimalen}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
 def _svg(fig: Figure) -> str:
@@ -170,6 +174,7 @@ def _staven(
     *,
     referentie: float | None = None,
     xmax: float | None = None,
+    decimalen: int = 1,
 ) -> str:
     """Horizontal grouped bars, one group per category and one bar per series; a withheld value is marked ``< 5``."""
     hoogte = 0.8 / len(reeksen)
@@ -180,7 +185,7 @@ def _staven(
         posities = [c + (i - (len(reeksen) - 1) / 2) * hoogte for c in range(len(categorieen))]
         ax.barh(posities, [w or 0 for w in reeks], height=hoogte * 0.92, color=KLEUREN[i % len(KLEUREN)], label=naam)
         for positie, waarde in zip(posities, reeks, strict=True):
-            tekst = _getal(waarde)
+            tekst = _getal(waarde, decimalen)
             ax.text((waarde or 0) + bovengrens * 0.01, positie, tekst, va="center", fontsize=7, color="#333")
     ax.set_yticks(range(len(categorieen)), categorieen)
     ax.invert_yaxis()
@@ -189,7 +194,7 @@ def _staven(
     if referentie is not None:
         ax.axvline(referentie, color="#999", linestyle="--", linewidth=1)
     if len(reeksen) > 1:
-        ax.legend(fontsize=7, loc="lower right", frameon=False)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
     return _svg(fig)
 
 
@@ -201,7 +206,7 @@ def _vergeleken(bron: Bron) -> list[Golf]:
 def _kerncijfers(bron: Bron) -> str:
     rijen = bron.rijen("select golf, indicator, percentage from mart_evolutie_kerncijfers order by indicator, golf")
     indicatoren = sorted({str(r[1]) for r in rijen})
-    per = {(str(g), str(i)): p for g, i, p in rijen}
+    per = {(str(g), str(i)): _als_getal(p) for g, i, p in rijen}
     laatste, vorige = bron.laatste, (bron.golven[-2] if len(bron.golven) > 1 else None)
     tegels = []
     for indicator in indicatoren:
@@ -209,10 +214,10 @@ def _kerncijfers(bron: Bron) -> str:
         verschil = ""
         if vorige is not None:
             toen = per.get((vorige.naam, indicator))
-            if isinstance(nu, float) and isinstance(toen, float):
+            if nu is not None and toen is not None:
                 verschil = f"{'+' if nu >= toen else '-'}{_getal(abs(nu - toen))} pp t.o.v. {vorige.naam}"
         tegels.append(
-            f'<div class="tegel"><div class="waarde">{_getal(nu if isinstance(nu, float) else None)} %</div>'
+            f'<div class="tegel"><div class="waarde">{_getal(nu)} %</div>'
             f'<div>{html.escape(indicator)}</div><div class="verschil">{verschil}</div></div>'
         )
     fig, ax = plt.subplots(figsize=(7.2, 3.4))
@@ -304,7 +309,9 @@ def _evenredig_bereik(bron: Bron) -> str:
     inhoud = _leeg(titel, bron.golf_tekst([golf]))
     if rijen:
         labels = [bron.label("oudste_nationaliteit", str(r[0])) for r in rijen]
-        svg = _staven(labels, [(golf.naam, [_als_getal(r[1]) for r in rijen])], "evenredigheidsindex", referentie=1)
+        svg = _staven(
+            labels, [(golf.naam, [_als_getal(r[1]) for r in rijen])], "evenredigheidsindex", referentie=1, decimalen=2
+        )
         inhoud = _figuur(
             titel,
             "nieuwkomers met een inburgeringscontract (aandeel in de golf) tegenover de door VDAB bereikte "
@@ -476,6 +483,7 @@ def _datakwaliteit(bron: Bron) -> str:
         [label for _, label in soorten],
         [(g.naam, per.get(g.naam, [None] * len(soorten))) for g in bron.golven[-4:]],
         "aantal waarden (som over de velden)",
+        decimalen=0,
     )
     delen.append(
         _figuur("Gemelde problemen per soort", populatie, bron.golf_tekst(bron.golven[-4:]), svg, NOOT_DATAKWALITEIT)
@@ -487,7 +495,9 @@ def _datakwaliteit(bron: Bron) -> str:
         [laatste.naam],
     )
     if rijen:
-        svg = _staven([str(r[0]) for r in rijen], [(laatste.naam, [_als_getal(r[1]) for r in rijen])], "lege waarden")
+        svg = _staven(
+            [str(r[0]) for r in rijen], [(laatste.naam, [_als_getal(r[1]) for r in rijen])], "lege waarden", decimalen=0
+        )
         delen.append(
             _figuur("Velden met de meeste lege waarden", populatie, bron.golf_tekst([laatste]), svg, NOOT_DATAKWALITEIT)
         )
@@ -509,6 +519,14 @@ figcaption{font-size:.9em;margin-top:.3em}table{border-collapse:collapse}td,th{p
 def render(bi_file: Path) -> str:
     """The report as one self-contained HTML document, from the tables of ``bi_file`` alone."""
     bron = Bron(bi_file)
+    if not bron.golven:  # every wave purged (retention): say so rather than keep an old report around
+        bron.con.close()
+        return (
+            '<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Monitoringsrapport derde pijler '
+            f"inburgering</title><style>{STIJL}</style></head><body><h1>Monitoringsrapport derde pijler inburgering"
+            f"</h1><p>Het BI-bestand <code>{html.escape(bi_file.name)}</code> bevat geen golven (meer).</p>"
+            "</body></html>"
+        )
     try:
         secties = [
             _kerncijfers(bron), _inschrijving(bron), _evenredig_bereik(bron), _dienstverlening(bron),
