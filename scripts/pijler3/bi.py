@@ -22,7 +22,6 @@ from typing import Any
 
 import duckdb
 
-from pijler3 import rapport
 from pijler3.audit import AuditLog
 from pijler3.config import PartyConfig
 from pijler3.digest import digest_file
@@ -166,15 +165,14 @@ def publish(monitoring_db: Path, target: Path, marts: list[Mart]) -> Path:
 def publish_recorded(
     config: PartyConfig, manifest: Path, *, monitoring_db: Path | None = None, target: Path | None = None
 ) -> tuple[Path, list[Mart]]:
-    """``publish`` by hand (``pijler3 publiceer-bi``) with the monitoring report beside the file, recorded in the
-    party's audit log as ``publish-bi`` (or ``publish-bi-failed``); the databases default to the configuration's."""
+    """``publish`` by hand (``pijler3 publiceer-bi``), recorded in the party's audit log as ``publish-bi`` (or
+    ``publish-bi-failed``); the databases default to the configuration's. ``pijler3 rapport`` then makes the report."""
     monitoring_db = monitoring_db or config.require("databases.monitoring", config.monitoring_db)
     target = target or config.require("bi.file", config.bi_file)
     audit = AuditLog(config.audit_log, config.party)
     try:
         marts = marts_from_manifest(manifest)
         publish(monitoring_db, target, marts)
-        rapport.write(target)
     except Pijler3Error as exc:
         audit.record("publish-bi-failed", file=target.name, error=type(exc).__name__)
         raise
