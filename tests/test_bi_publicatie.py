@@ -59,7 +59,8 @@ def test_every_code_in_the_marts_has_a_dutch_meaning_and_every_wave_a_reference_
         regio = dict(con.execute("select code, agentschap from codelijsten where kenmerk = 'kbi_regio'").fetchall())
         assert (regio["stad_antwerpen"], regio["stad_gent"]) == ("Atlas", "IN-Gent")
         commentaar = con.execute(
-            "select comment from duckdb_tables() union all select comment from duckdb_columns()"
+            "select comment from duckdb_tables() union all select c.comment from duckdb_columns() as c "
+            "join duckdb_tables() as t on c.table_oid = t.table_oid"
         ).fetchall()
         assert all(c and "\n" not in c for (c,) in commentaar), "every table and column has a one-line comment"
         onderwerpen = {o for (o,) in con.execute("select onderwerp from lees_mij").fetchall()}
