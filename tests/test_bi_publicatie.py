@@ -123,7 +123,8 @@ const uit = [...document.querySelectorAll('figure')].map(f => {
     .filter(e => { const b = e.getBBox(); return b.width > 0 || b.height > 0; }).length : 0;
   return {breedte: r.width, hoogte: r.height, getekend: getekend};
 });
-document.body.insertAdjacentHTML('beforeend', '<pre id="meting">' + JSON.stringify(uit) + '</pre>');
+const pre = document.createElement('pre'); pre.id = 'meting'; pre.textContent = JSON.stringify(uit);
+document.body.appendChild(pre);
 </script>"""
 
 
