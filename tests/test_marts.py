@@ -244,7 +244,12 @@ def _project(tmp: Path) -> Path:
     (project / "models" / "bovenstroom").mkdir(parents=True)
     # A copy, not a symlink: dbt does not follow symlinked folders below a model path.
     for map in MART_MAPPEN:
-        shutil.copytree(REPO / "models" / map, project / "models" / map)
+        # the reference tables (and the exposures that name them) read the code-list seeds; the demo builds them
+        shutil.copytree(
+            REPO / "models" / map,
+            project / "models" / map,
+            ignore=shutil.ignore_patterns("referentie", "_marts__exposures.yml"),
+        )
     (project / "macros").symlink_to(REPO / "macros")
     (project / "seeds").mkdir()
     shutil.copy(REPO / "seeds" / "ptable.csv", project / "seeds" / "ptable.csv")
