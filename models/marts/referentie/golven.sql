@@ -1,4 +1,8 @@
-{{ config(materialized='incremental', unique_key='golf', incremental_strategy='delete+insert', on_schema_change='fail') }}
+{{
+    config(
+        materialized='incremental', unique_key='golf', incremental_strategy='delete+insert', on_schema_change='fail'
+    )
+}}
 {#-
     The waves in the BI file with their reference date and the contract period they cover, so a BI user can tell what
     `golf` means without the protocol. Grain: one row per golf. Incremental: a wave keeps the time it was first built
