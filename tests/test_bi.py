@@ -16,7 +16,7 @@ import pytest
 
 from conftest import IN_CI
 from pijler3.audit import read_audit_log
-from pijler3.bi import Mart, marts_from_manifest, publish
+from pijler3.bi import LEES_MIJ, Mart, marts_from_manifest, publish, readme_rows
 from pijler3.errors import InputError
 
 OLD_DUCKDB = "1.1.3"
@@ -96,7 +96,12 @@ def old_reader(old_python: Path) -> Iterator[OldReader]:
 
 
 MARTS = [
-    Mart("mart_een", "main_marts", "Eerste mart.", {"aantal_personen": "Aantal personen (art. 3)."}),
+    Mart(
+        "mart_een",
+        "main_marts",
+        "Eerste mart,\n  over twee regels.",
+        {"aantal_personen": "Aantal personen\n      (art. 3)."},
+    ),
     Mart("mart_twee", "main_marts", "Tweede mart.", {}),
 ]
 
@@ -127,10 +132,13 @@ def _monitoring(path: Path, factor: int = 1) -> Path:
 def _expected(path: Path) -> dict[str, list[list[str]]]:
     with duckdb.connect(str(path), read_only=True) as con:
         return {
-            m.name: [
-                list(map(str, r)) for r in con.execute(f"select * from main_marts.{m.name} order by all").fetchall()
-            ]
-            for m in MARTS
+            LEES_MIJ: [list(map(str, r)) for r in readme_rows(MARTS)],
+            **{
+                m.name: [
+                    list(map(str, r)) for r in con.execute(f"select * from main_marts.{m.name} order by all").fetchall()
+                ]
+                for m in MARTS
+            },
         }
 
 
@@ -141,10 +149,15 @@ def test_old_duckdb_reads_every_mart_and_nothing_else(tmp_path: Path, old_reader
 
     assert old_reader.ask(op="open", path=str(doel)) == OLD_DUCKDB
     objects = old_reader.ask(op="objects")
-    assert objects == {"tables": ["mart_een", "mart_twee"], "views": [], "macros": []}
+    assert objects == {"tables": [LEES_MIJ, "mart_een", "mart_twee"], "views": [], "macros": []}
     assert old_reader.ask(op="read") == _expected(bron)
     comments = {(t, c): text for t, c, text in old_reader.ask(op="comments")}
+    # one line each: BI tools show a comment's line breaks badly
     assert comments[("mart_een", "aantal_personen")] == "Aantal personen (art. 3)."
+    assert all("\n" not in (text or "") for text in comments.values())
+    lees_mij = {onderwerp: uitleg for _, onderwerp, uitleg in readme_rows(MARTS)}
+    assert lees_mij["mart_een"] == "Eerste mart, over twee regels."
+    assert {"verstoring", "onderdrukt", "onbekend", "documentatie"} <= set(lees_mij)
     assert sorted(p.name for p in doel.parent.iterdir()) == ["monitoring.duckdb"]
 
 
@@ -170,7 +183,7 @@ def test_a_reader_holding_the_old_file_still_reads_it_whole_after_a_republish(tm
     try:
         reader.ask(op="open", path=str(doel))
         # Only the catalog is read before the republish, so the data blocks must still come from the old file.
-        assert reader.ask(op="objects")["tables"] == ["mart_een", "mart_twee"]
+        assert reader.ask(op="objects")["tables"] == [LEES_MIJ, "mart_een", "mart_twee"]
         inode = doel.stat().st_ino
 
         tweede = _monitoring(tmp_path / "monitoring2.duckdb", factor=3)

@@ -37,6 +37,9 @@ def statuses(work: Path) -> dict[str, tuple[str, int | None]]:
 
 def query(database: Path, sql: str) -> list[tuple[Any, ...]]:
     with duckdb.connect(str(database), read_only=True) as con:
+        # the agencies' staging views read the code lists kept in the monitoring database beside it
+        if (monitoring := database.with_name("monitoring.duckdb")).is_file():
+            con.execute(f"attach '{monitoring}' as monitoring (read_only)")
         return con.execute(sql).fetchall()
 
 

@@ -71,11 +71,71 @@ def test_the_description_check_fails_on_an_undescribed_column(site: dict[str, An
     ]
 
 
+# The vocabulary of meta `gevoelig` (dbt_project.yml, the docs site's overview), most sensitive first.
+GEVOELIGHEID = [
+    "insz", "geheim", "bijzondere_categorie", "pseudoniem", "profiel", "vdab", "ware_aantallen", "geaggregeerd",
+    "intern", "publiek",
+]  # fmt: skip
+
+
+def sensitivity_problems(manifest: dict[str, Any]) -> list[str]:
+    """Every model, seed and source without a known classification, or holding a column classified above itself."""
+    problems = []
+    nodes = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
+    for node in [*nodes, *manifest["sources"].values()]:
+        if STUBS in node["original_file_path"]:
+            continue
+        eigen = node.get("config", {}).get("meta", {}).get("gevoelig") or node["meta"].get("gevoelig")
+        if eigen not in GEVOELIGHEID:
+            problems.append(f"{node['unique_id']}: gevoelig {eigen!r} is not in the vocabulary")
+            continue
+        for naam, kolom in node["columns"].items():
+            klasse = kolom.get("meta", {}).get("gevoelig") or kolom.get("config", {}).get("meta", {}).get("gevoelig")
+            if klasse and GEVOELIGHEID.index(klasse) < GEVOELIGHEID.index(eigen):
+                problems.append(f"{node['unique_id']}.{naam}: classified {klasse}, above its node's {eigen}")
+    return problems
+
+
+def test_every_model_seed_and_source_carries_a_sensitivity_classification(site: dict[str, Any]) -> None:
+    assert sensitivity_problems(site["manifest"]) == []
+    dataset = site["manifest"]["nodes"]["model.pijler3.gepseudonimiseerde_dataset"]
+    assert dataset["config"]["meta"]["gevoelig"] == "bijzondere_categorie"  # it holds the nationality (art. 2)
+
+
+def test_the_sensitivity_check_fails_on_a_missing_or_too_low_classification(site: dict[str, Any]) -> None:
+    manifest = json.loads(json.dumps(site["manifest"]))
+    dataset = manifest["nodes"]["model.pijler3.gepseudonimiseerde_dataset"]
+    dataset["config"]["meta"]["gevoelig"] = "profiel"
+    dataset["meta"]["gevoelig"] = "profiel"
+    bron = next(iter(manifest["sources"].values()))
+    bron["config"]["meta"].pop("gevoelig")
+    bron["meta"].pop("gevoelig", None)
+    problems = sensitivity_problems(manifest)
+    assert f"{bron['unique_id']}: gevoelig None is not in the vocabulary" in problems
+    assert any(
+        p.startswith("model.pijler3.gepseudonimiseerde_dataset.oudste_nationaliteit: classified") for p in problems
+    )
+
+
+def test_the_site_opens_on_the_dutch_overview(site: dict[str, Any]) -> None:
+    overview = site["manifest"]["docs"]["doc.pijler3.__overview__"]["block_contents"]
+    for kop in (
+        "De gegevensstroom",
+        "Welke databank bevat wat",
+        "Hoe de cijfers beschermd zijn",
+        "Hoe lees je een mart",
+    ):
+        assert kop in overview
+    assert "Welcome" not in overview
+
+
 def test_marts_carry_a_sensitivity_classification_and_a_stated_grain(site: dict[str, Any]) -> None:
     marts = [n for n in site["manifest"]["nodes"].values() if n["resource_type"] == "model" and n["fqn"][1] == "marts"]
     assert len(marts) >= 6
     for node in marts:
-        assert node["meta"].get("gevoelig") == "geaggregeerd", node["name"]
+        # the reference tables that explain the codes hold no counts
+        verwacht = "publiek" if node["fqn"][2] == "referentie" else "geaggregeerd"
+        assert node["meta"].get("gevoelig") == verwacht, node["name"]
         assert node["meta"].get("grein"), node["name"]
         assert "Grein" in node["description"], node["name"]
         assert any(e["depends_on"]["nodes"] == [node["unique_id"]] or node["unique_id"] in e["depends_on"]["nodes"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import subprocess
 import sys
@@ -86,17 +87,18 @@ def insz_border_violations(manifest: Manifest) -> list[str]:
 
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory: pytest.TempPathFactory) -> Manifest:
-    """A fresh manifest of the real project (``dbt parse``, target agentschap: no connection is opened)."""
+    """A fresh manifest of the real project (``dbt parse``, target agentschap of the committed profile: no connection
+    is opened)."""
     work = tmp_path_factory.mktemp("parse")
-    (work / "profiles.yml").write_text(
-        "pijler3:\n  target: agentschap\n  outputs:\n    agentschap:\n      type: duckdb\n"
-        f"      path: '{work / 'restricted.duckdb'}'\n      attach:\n"
-        f"        - path: '{work / 'monitoring.duckdb'}'\n          alias: monitoring\n",
-        encoding="utf-8",
-    )
-    command = [DBT, "parse", "--project-dir", str(REPO), "--profiles-dir", str(work)]
+    env = {
+        **os.environ,
+        "PIJLER3_TARGET": "agentschap",
+        "PIJLER3_RESTRICTED_DB": str(work / "restricted.duckdb"),
+        "PIJLER3_MONITORING_DB": str(work / "monitoring.duckdb"),
+    }
+    command = [DBT, "parse", "--project-dir", str(REPO), "--profiles-dir", str(REPO)]
     command += ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, env=env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     loaded: Manifest = json.loads((work / "target" / "manifest.json").read_text(encoding="utf-8"))
     return loaded

@@ -24,11 +24,12 @@ import pytest
 import yaml
 
 from conftest import REPO
-from pijler3.bi import marts_from_manifest, publish
+from pijler3.bi import LEES_MIJ, marts_from_manifest, publish
 from test_bi import OldReader, old_python  # noqa: F401 - session fixture shared with the BI tests
 
 GOLVEN = {"2025-S2": date(2025, 12, 31), "2026-S1": date(2026, 6, 30)}
-MART_MAPPEN = ("tellingen", "marts", "informatieverlies")
+# datakwaliteit: the data-quality facts mart_datakwaliteit reads (built from the KBI staging stub here)
+MART_MAPPEN = ("tellingen", "datakwaliteit", "marts", "informatieverlies")
 ECHTE_VARS = yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]
 DREMPEL = int(ECHTE_VARS["sdc_drempel"])
 MAX_AFWIJKING = int(ECHTE_VARS["ckm_max_afwijking"])
@@ -243,7 +244,14 @@ def _project(tmp: Path) -> Path:
     (project / "models" / "bovenstroom").mkdir(parents=True)
     # A copy, not a symlink: dbt does not follow symlinked folders below a model path.
     for map in MART_MAPPEN:
-        shutil.copytree(REPO / "models" / map, project / "models" / map)
+        # the reference tables (and the exposures that name them) read the code-list seeds; the demo builds them
+        shutil.copytree(
+            REPO / "models" / map,
+            project / "models" / map,
+            ignore=shutil.ignore_patterns("referentie", "_marts__exposures.yml"),
+        )
+    # the project-wide doc blocks (the overview, `onbekend`) the marts' YAML refers to
+    shutil.copy(REPO / "models" / "_overzicht__docs.md", project / "models")
     (project / "macros").symlink_to(REPO / "macros")
     (project / "seeds").mkdir()
     shutil.copy(REPO / "seeds" / "ptable.csv", project / "seeds" / "ptable.csv")
@@ -298,6 +306,7 @@ def dbt(project: Path, *args: str) -> list[dict[str, Any]]:
          "--log-path", str(project / "logs"), "--target-path", str(project / "target")],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
+    assert (project / "target" / "run_results.json").exists(), done.stdout[-4000:] + done.stderr[-4000:]
     resultaten: list[dict[str, Any]] = json.loads((project / "target" / "run_results.json").read_text())["results"]
     assert done.returncode == 0, done.stdout[-4000:]
     return resultaten
@@ -464,7 +473,7 @@ def test_the_built_marts_publish_to_a_bi_file_the_old_duckdb_reads(
     try:
         reader.ask(op="open", path=str(doel))
         inhoud = reader.ask(op="read")
-        assert sorted(inhoud) == sorted(m.name for m in marts)
+        assert sorted(inhoud) == sorted([*(m.name for m in marts), LEES_MIJ])
         for mart in marts:
             assert len(inhoud[mart.name]) == len(_lees(project, mart.name)), mart.name
     finally:

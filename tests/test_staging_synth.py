@@ -65,6 +65,9 @@ def caught(database: Path, truth: Path, bestand: str, model: str, defect: str, e
         where d.bestand = '{bestand}' and d.defect = '{defect}'
     """
     with duckdb.connect(str(database), read_only=True) as con:
+        # the agencies' staging views read the code lists kept in the monitoring database beside it
+        if database.name == "agentschap.duckdb":
+            con.execute(f"attach '{database.with_name('monitoring.duckdb')}' as monitoring (read_only)")
         row = con.execute(sql).fetchone()
     assert row is not None
     return int(row[0]), int(row[1])

@@ -5,6 +5,10 @@ the pseudonymised dataset or at a path on our machine. It is written in DuckDB's
 drivers ship DuckDB 1.x, which cannot open files in the 2.x default format. It is written next to the target and
 renamed over it: a BI tool that holds the old file open keeps reading the old, complete file (the rename swaps the
 directory entry, not the open inode), and nobody ever sees a half-written file.
+
+The file explains itself: beside the marts it holds the reference tables of ``models/marts/referentie/`` (code lists
+with Dutch labels, the waves with their reference dates, the contract cohorts) and a ``lees_mij`` table written here,
+and every table and column carries its Dutch description as a one-line comment (BI tools show line breaks badly).
 """
 
 from __future__ import annotations
@@ -26,6 +30,54 @@ from pijler3.errors import InputError, Pijler3Error
 # Oldest storage format the 1.x readers of BI tools understand (DuckDB 1.0 and later read it).
 STORAGE_VERSION = "v1.0.0"
 MARTS_FOLDER = "marts"
+LEES_MIJ = "lees_mij"
+# What a BI user needs before the first query, in the order a reader meets it; the tables follow, one row each.
+LEES_MIJ_INLEIDING = (
+    (
+        "inhoud",
+        "Monitoring van de derde pijler van inburgering (protocol Agentschap Integratie en Inburgering en VDAB van "
+        "14 februari 2023): enkel geaggregeerde cijfers per golf, geen gegevens over personen. Elke tabel hieronder "
+        "staat in dit bestand, met een Nederlandse omschrijving bij elke tabel en kolom.",
+    ),
+    (
+        "verstoring",
+        "Alle aantallen zijn met opzet licht verstoord (celsleutelmethode, zoals ONS, ABS en Destatis hun "
+        "censustabellen publiceren): elke telling wijkt hoogstens 5 af, meestal 0 tot 2; dezelfde groep personen "
+        "heeft overal en in elke golf hetzelfde cijfer; een som van delen kan enkele eenheden van het totaal "
+        "verschillen; percentages zijn berekend uit de verstoorde aantallen. Probeer de verstoring niet terug te "
+        "rekenen.",
+    ),
+    (
+        "onderdrukt",
+        "Een telling die onder de drempel (standaard 5) uitkwam is leeg, met <kolom>_onderdrukt = true: minder dan 5, "
+        "mogelijk 0. Elk echt aantal van 10 of meer wordt gepubliceerd.",
+    ),
+    (
+        "onbekend",
+        "De waarde onbekend betekent: leeg in de bron, een label dat niet in de codelijst staat (beide art. "
+        "7), of geen waarde die op de peildatum geldt. Bij status_dienstverlening is dat meestal een "
+        "ingeschreven nieuwkomer wiens inschrijving bij VDAB vóór de peildatum afgesloten was (bv. werk "
+        "gevonden): VDAB kent dan geen status op de peildatum. mart_datakwaliteit telt zo een lege status als"
+        " aantal_leeg: een lege waarde in het verrijkte bestand, niet noodzakelijk een fout.",
+    ),
+    (
+        "codes",
+        "Koppel dimensie en waarde (of kenmerk en kenmerk_waarde, of toestand_vorige en toestand_huidig met kenmerk "
+        "toestand) aan kenmerk en code van de tabel codelijsten voor de betekenis; de peildatum van elke golf staat in "
+        "golven, de contractperiode van elk cohort in cohorten.",
+    ),
+    (
+        "documentatie",
+        "De datadictionary (docs/index.html, de statische dbt-documentatie die met dit bestand verspreid wordt) "
+        "beschrijft elke kolom, de herkomst en de methode. Het monitoringsrapport (monitoringsrapport.html naast dit "
+        "bestand) toont de kerncijfers in grafieken; wie dit bestand heeft, maakt het opnieuw met "
+        "`pijler3 rapport --bi <dit bestand>`.",
+    ),
+)
+LEES_MIJ_OMSCHRIJVING = (
+    "Lees eerst dit: wat elke tabel beantwoordt, hoe de cijfers verstoord zijn en waar de documentatie staat. "
+    "Eén rij per onderwerp, in leesvolgorde."
+)
 # Both leave a plain table in the monitoring database (an incremental mart keeps earlier waves).
 TABLE_MATERIALIZATIONS = {"table", "incremental"}
 
@@ -86,7 +138,8 @@ def publish(monitoring_db: Path, target: Path, marts: list[Mart]) -> Path:
             con.execute(f"attach {_literal(str(partial))} as bi (storage_version {_literal(STORAGE_VERSION)})")
             for mart in marts:
                 _copy(con, mart)
-            _check_only_tables(con, {m.name for m in marts})
+            _write_readme(con, marts)
+            _check_only_tables(con, {m.name for m in marts} | {LEES_MIJ})
             con.execute("detach bi")
         finally:
             con.close()
@@ -113,7 +166,7 @@ def publish_recorded(
     config: PartyConfig, manifest: Path, *, monitoring_db: Path | None = None, target: Path | None = None
 ) -> tuple[Path, list[Mart]]:
     """``publish`` by hand (``pijler3 publiceer-bi``), recorded in the party's audit log as ``publish-bi`` (or
-    ``publish-bi-failed``); the databases default to the configuration's."""
+    ``publish-bi-failed``); the databases default to the configuration's. ``pijler3 rapport`` then makes the report."""
     monitoring_db = monitoring_db or config.require("databases.monitoring", config.monitoring_db)
     target = target or config.require("bi.file", config.bi_file)
     audit = AuditLog(config.audit_log, config.party)
@@ -142,10 +195,36 @@ def _copy(con: duckdb.DuckDBPyConnection, mart: Mart) -> None:
     con.execute(f"create table {doel} as select * from {bron}")
     # Descriptions travel with the data, so a BI user sees the Dutch column meaning next to each field.
     if mart.description:
-        con.execute(f"comment on table {doel} is {_literal(mart.description.strip())}")
+        con.execute(f"comment on table {doel} is {_literal(one_line(mart.description))}")
     for column, description in mart.columns.items():
         if description:
-            con.execute(f"comment on column {doel}.{_identifier(column)} is {_literal(description.strip())}")
+            con.execute(f"comment on column {doel}.{_identifier(column)} is {_literal(one_line(description))}")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace (line breaks of YAML and doc blocks included) as one space."""
+    return " ".join(text.split())
+
+
+def readme_rows(marts: list[Mart]) -> list[tuple[int, str, str]]:
+    """The rows of ``lees_mij``: the introduction, then what each table answers (its description)."""
+    # the marts first (what the working group reads), then the reference tables that explain their codes
+    tables = sorted(marts, key=lambda m: (not m.name.startswith("mart_"), m.name))
+    rows = [*LEES_MIJ_INLEIDING, *((m.name, one_line(m.description)) for m in tables)]
+    return [(number, subject, text) for number, (subject, text) in enumerate(rows, start=1)]
+
+
+def _write_readme(con: duckdb.DuckDBPyConnection, marts: list[Mart]) -> None:
+    doel = f"bi.main.{LEES_MIJ}"
+    con.execute(f"create table {doel} (volgorde integer, onderwerp varchar, uitleg varchar)")
+    con.executemany(f"insert into {doel} values (?, ?, ?)", readme_rows(marts))
+    con.execute(f"comment on table {doel} is {_literal(LEES_MIJ_OMSCHRIJVING)}")
+    for column, text in (
+        ("volgorde", "Leesvolgorde."),
+        ("onderwerp", "Het onderwerp, of de naam van een tabel in dit bestand."),
+        ("uitleg", "De uitleg in het Nederlands."),
+    ):
+        con.execute(f"comment on column {doel}.{column} is {_literal(text)}")
 
 
 def _check_only_tables(con: duckdb.DuckDBPyConnection, expected: set[str]) -> None:

@@ -1,12 +1,13 @@
-"""Run dbt in-process for one party's target, with a generated ``profiles.yml``.
+"""Run dbt in-process for one party's target, with the repository's one ``profiles.yml``.
 
-The profile has the shape of ``profiles.yml.example``: targets ``vdab``, ``agentschap`` and ``lint``, every path read
-from an environment variable so one file serves every wave. ``run_dbt`` checks that the target's variables are given,
-sets them for the duration of the call and turns a failed run into a ``Pijler3Error`` naming the failing nodes.
+The profile is the committed ``profiles.yml`` in the repository root (targets ``vdab``, ``agentschap``, ``analist``
+and ``lint``), every path read from an environment variable so one file serves every wave, the tests, sqlfluff and an
+analyst's ``uv run dbt …``. ``run_dbt`` checks that the target's variables are given, sets them for the duration of
+the call and turns a failed run into a ``Pijler3Error`` naming the failing nodes.
 
 dbt keeps global state per process, so invocations are serialised with a lock; never run two in parallel threads.
-DuckDB plugins (the pseudonym UDF) are passed as ``DbtPlugin`` values and written into the run target's output only,
-so the profile never names a module that is not installed.
+DuckDB plugins (the pseudonym UDF) are passed as ``DbtPlugin`` values and added to the run target's output in a copy
+of that file written for the run: only the steps that pseudonymise load the key, and nothing else needs it.
 """
 
 from __future__ import annotations
@@ -23,19 +24,21 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt.clients.yaml_helper import load_yaml_text
 
-from pijler3.duck import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV
 from pijler3.errors import ConfigError, Pijler3Error
 
 REPO = Path(__file__).resolve().parents[2]
 PROFILE = "pijler3"
-Target = Literal["vdab", "agentschap", "lint"]
-TARGETS: tuple[Target, ...] = ("vdab", "agentschap", "lint")
+PROFILES_FILE = REPO / "profiles.yml"
+Target = Literal["vdab", "agentschap", "analist", "lint"]
+TARGETS: tuple[Target, ...] = ("vdab", "agentschap", "analist", "lint")
 
 # Variables a target cannot run without; the others have defaults in the profile or are derived below.
 REQUIRED_ENV: Mapping[Target, tuple[str, ...]] = {
     "vdab": ("PIJLER3_VDAB_DB",),
     "agentschap": ("PIJLER3_RESTRICTED_DB", "PIJLER3_MONITORING_DB"),
+    "analist": ("PIJLER3_MONITORING_DB",),
     "lint": (),
 }
 _FAILED_STATUSES = {"error", "fail", "runtime error"}
@@ -53,29 +56,20 @@ class DbtPlugin:
 
 
 def profile(*, target: Target | None = None, plugins: Sequence[DbtPlugin] = ()) -> dict[str, Any]:
-    """The ``profiles.yml`` content; ``plugins`` are added to ``target``'s output."""
-    memory = f"{{{{ env_var('{MEMORY_LIMIT_ENV}', '{DEFAULT_MEMORY_LIMIT}') }}}}"
-    outputs: dict[str, dict[str, Any]] = {
-        "vdab": {
-            "type": "duckdb",
-            "path": "{{ env_var('PIJLER3_VDAB_DB') }}",
-            "threads": 2,
-            "settings": {"memory_limit": memory, "temp_directory": "{{ env_var('PIJLER3_VDAB_TEMP') }}"},
-        },
-        "agentschap": {
-            "type": "duckdb",
-            "path": "{{ env_var('PIJLER3_RESTRICTED_DB') }}",
-            "threads": 2,
-            "settings": {"memory_limit": memory},
-            "attach": [{"path": "{{ env_var('PIJLER3_MONITORING_DB') }}", "alias": "monitoring"}],
-        },
-        "lint": {"type": "duckdb", "path": ":memory:", "threads": 1},
-    }
+    """The content of ``PROFILES_FILE``, with ``plugins`` added to ``target``'s output."""
+    # dbt's own YAML loader (safe), as dbt reads the file; the Jinja in the values stays a plain string.
+    content = load_yaml_text(PROFILES_FILE.read_text(encoding="utf-8"), PROFILES_FILE)
+    if not content or PROFILE not in content:
+        raise ConfigError(f"{PROFILES_FILE}: no profile {PROFILE!r}")
     if plugins:
         if target is None:
             raise ValueError("plugins need the target whose output they belong to")
-        outputs[target]["plugins"] = [{"module": p.module, "alias": p.alias, "config": dict(p.config)} for p in plugins]
-    return {PROFILE: {"target": "{{ env_var('PIJLER3_TARGET', 'lint') }}", "outputs": outputs}}
+        output = content[PROFILE]["outputs"][target]
+        output["plugins"] = [
+            *output.get("plugins", []),
+            *({"module": p.module, "alias": p.alias, "config": dict(p.config)} for p in plugins),
+        ]
+    return content
 
 
 def write_profiles(directory: Path, *, target: Target | None = None, plugins: Sequence[DbtPlugin] = ()) -> Path:

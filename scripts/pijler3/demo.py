@@ -9,7 +9,8 @@ Layout under ``out`` (DESIGN.md)::
     agentschap/agentschap.toml      the agencies' configuration; their working area (monitoring.duckdb, uit/, in/,
                                     werk/)
     vdab/vdab.toml                  VDAB's configuration; its working area (vdab.duckdb, uit/, in/, werk/)
-    bi/monitoring.duckdb            the BI file (marts only)
+    bi/monitoring.duckdb            the BI file (marts, code lists, waves, lees_mij)
+    bi/monitoringsrapport.html      the monitoring report with charts, generated from the BI file alone
     docs/index.html                 the data dictionary
     audit/                          both parties' audit logs and evidence reports
 
@@ -42,6 +43,7 @@ from pijler3.config import PartyConfig, load_config
 from pijler3.errors import ConfigError, Pijler3Error
 from pijler3.evidence import write_report
 from pijler3.keys import PARTIES, Party
+from pijler3.rapport import RAPPORT_NAAM
 from pijler3.sftp.keys import generate_ed25519, known_hosts_line, public_key_of
 from pijler3.sftp.openssh import OpenSshServer
 from pijler3.sftp.server import EmbeddedSftpServer, ServerAddress
@@ -135,6 +137,7 @@ def run_demo(
         resumed,
         {
             "BI file": agencies.require("bi.file", agencies.bi_file).resolve(),
+            "report": agencies.require("bi.file", agencies.bi_file).resolve().with_name(RAPPORT_NAAM),
             "docs site": agencies.require("bi.docs", agencies.docs_folder).resolve() / "index.html",
             "audit logs": audit.resolve(),
             "evidence": (audit / "rapport-agentschap.html").resolve(),

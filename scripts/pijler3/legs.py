@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pijler3 import envelope, insz
+from pijler3 import envelope, insz, leakscan
 from pijler3.audit import AuditLog
 from pijler3.clock import utc_timestamp
 from pijler3.config import PartyConfig
@@ -453,13 +453,15 @@ def _quarantine(
 ) -> None:
     """Keep the refused manifest and signature as evidence, remove the envelope from the server, record why.
 
-    A manifest holding something shaped like an INSZ is not kept: the wave's INSZ scan would (rightly) fail on it.
+    A manifest holding an INSZ is not kept: the wave's INSZ scan would (rightly) fail on it. The test is that scan's
+    own (``leakscan.numbers_in``: a valid INSZ not glued to letters or digits), not "any 11 digits": a sha-256 in hex
+    often holds a run of 11 digits, and a genuine replayed manifest is evidence worth keeping.
     """
     quarantine.mkdir(parents=True, exist_ok=True)
     for remote_file in files:
         local = download / remote_file.name
         manifest = local.name.endswith(MANIFEST_SUFFIX) and local.exists()
-        if manifest and insz.shaped_in(local.read_bytes().decode("utf-8", errors="replace")):
+        if manifest and leakscan.numbers_in(local):
             local.unlink()
         if local.exists():
             os.replace(local, quarantine / remote_file.name)

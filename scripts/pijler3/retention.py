@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from pijler3 import meldingen
+from pijler3 import meldingen, rapport
 from pijler3.audit import AuditLog
 from pijler3.bi import marts_from_manifest, publish
 from pijler3.config import PartyConfig
@@ -200,6 +200,8 @@ def _republish(config: PartyConfig) -> None:
             f"{config.bi_file}; run a wave, or remove the BI file by hand"
         )
     publish(config.monitoring_db, config.bi_file, marts_from_manifest(manifests[-1]))
+    # the report beside the BI file must not keep showing the purged waves
+    rapport.write(config.bi_file)
 
 
 def _processed(config: PartyConfig, name: str, remove: Sequence[str]) -> bool:

@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from pijler3 import artikel3, leakscan, meldingen
+from pijler3 import artikel3, leakscan, meldingen, rapport
 from pijler3.audit import AuditLog, Scalar
 from pijler3.bi import marts_from_manifest, publish
 from pijler3.clock import utc_timestamp
@@ -531,9 +531,11 @@ def _marts_manifest(run: Run) -> Path:
 def _publish_bi(run: Run) -> Details:
     marts = marts_from_manifest(_marts_manifest(run))
     publish(run.monitoring, run.bi_file, marts)
+    report = rapport.write(run.bi_file)
     withheld, cells = withheld_cells(run.bi_file, run.wave)
     return {
         "file": run.bi_file.name,
+        "report": report.name,
         "marts": len(marts),
         "withheld_cells": withheld,
         "flagged_cells": cells,
@@ -681,7 +683,7 @@ AGENCIES: tuple[Step, ...] = (
     ),
     Step(
         "publish-bi",
-        "publish the BI file (marts only)",
+        "publish the BI file (marts only) and its monitoring report",
         _publish_bi,
         lambda run, d: _recorded_file(run, run.bi_file, d),
     ),

@@ -1,103 +1,14 @@
 {#-
-    Data quality per wave and per field (art. 7: "er zijn ook lege waarden"; errors are reported to the other party,
-    not silently dropped): empty and invalid values in the KBI extract, duplicate and invalid INSZ numbers, newcomers
-    VDAB could not link, and empty VDAB attributes. Counts only, no INSZ; rounded to 5 and small counts withheld
-    (macro afgerond_aantal: these count extract rows, not a breakdown of people). Staging keeps every raw row and names its
-    problems (insz_ongeldig_reden, datum_fouten, onbekende_labels); this mart counts them.
-    Grain: one row per golf x bron x veld. Incremental per golf: the staging tables hold only the current wave, and
-    earlier waves' quality figures must stay.
+    Data quality per wave and per field (art. 7), published: the true counts of datakwaliteit_feiten (counted during
+    each wave from the restricted staging, kept INSZ-free in the monitoring database), rounded to 5 and small counts
+    withheld (macro afgerond_aantal: these count extract rows, not a breakdown of people). Every wave in one table, so
+    an analyst rebuilds it from the monitoring database alone. Grain: one row per golf x bron x veld.
 -#}
-{{ config(
-    materialized='incremental', incremental_strategy='delete+insert', unique_key='golf', on_schema_change='fail'
-) }}
-{%- set labels = mart_kbi_labelvelden() -%}
-{%- set datums = mart_kbi_datumvelden() -%}
-{%- set vdab_velden = ['eerste_inschrijving', 'huidige_categorie_werkzoekende', 'status_dienstverlening'] -%}
-
 with
 
-kbi as (
-    select *
-    from {{ ref('stg_kbi__personen') }}
-),
-
-dataset as (
-    select *
-    from {{ ref('gepseudonimiseerde_dataset') }}
-    where golf = '{{ var("golf") }}'
-),
-
-velden as (
-    select
-        'kbi_personen' as bron,
-        'insz' as veld,
-        count(*) as aantal_rijen,
-        count(*) filter (where nullif(trim(kbi.insz_ruw), '') is null) as aantal_leeg,
-        count(*) filter (where nullif(trim(kbi.insz_ruw), '') is not null and kbi.insz is null) as aantal_ongeldig,
-        count(kbi.insz) - count(distinct kbi.insz) as aantal_dubbel,
-        cast(null as bigint) as aantal_niet_gekoppeld
-    from kbi
-    {%- for kolom in labels %}
-        union all
-        select
-            'kbi_personen' as bron,
-            '{{ kolom }}' as veld,
-            count(*) as aantal_rijen,
-            count(*) filter (where kbi.{{ kolom }}_ruw is null) as aantal_leeg,
-            count(*) filter (
-                where ',' || coalesce(kbi.onbekende_labels, '') || ',' like '%,{{ kolom }},%'
-            )
-                as aantal_ongeldig,
-            cast(null as bigint) as aantal_dubbel,
-            cast(null as bigint) as aantal_niet_gekoppeld
-        from kbi
-    {%- endfor %}
-    {%- for kolom in datums %}
-        union all
-        select
-            'kbi_personen' as bron,
-            '{{ kolom }}' as veld,
-            count(*) as aantal_rijen,
-            count(*) filter (
-                where kbi.{{ kolom }} is null
-                and ',' || coalesce(kbi.datum_fouten, '') || ',' not like '%,{{ kolom }},%'
-            ) as aantal_leeg,
-            count(*) filter (where ',' || coalesce(kbi.datum_fouten, '') || ',' like '%,{{ kolom }},%')
-                as aantal_ongeldig,
-            cast(null as bigint) as aantal_dubbel,
-            cast(null as bigint) as aantal_niet_gekoppeld
-        from kbi
-    {%- endfor %}
-    union all
-    select
-        'koppeling_vdab' as bron,
-        'insz' as veld,
-        count(*) as aantal_rijen,
-        count(*) filter (where not dataset.in_verrijking) as aantal_leeg,
-        cast(null as bigint) as aantal_ongeldig,
-        cast(null as bigint) as aantal_dubbel,
-        count(*) filter (where not coalesce(dataset.gekend_bij_vdab, false)) as aantal_niet_gekoppeld
-    from dataset
-    {%- for kolom in vdab_velden %}
-        union all
-        select
-            'verrijking' as bron,
-            '{{ kolom }}' as veld,
-            count(*) as aantal_rijen,
-            count(*) filter (where dataset.{{ kolom }} is null) as aantal_leeg,
-            cast(null as bigint) as aantal_ongeldig,
-            cast(null as bigint) as aantal_dubbel,
-            cast(null as bigint) as aantal_niet_gekoppeld
-        from dataset
-        where dataset.gekend_bij_vdab
-    {%- endfor %}
-),
-
 telling as (
-    select
-        '{{ var("golf") }}' as golf,
-        velden.*
-    from velden
+    select *
+    from {{ ref('datakwaliteit_feiten') }}
 )
 
 -- Counts of extract rows, not a breakdown of people: the simpler rule of afgerond_aantal (see _macros.yml).

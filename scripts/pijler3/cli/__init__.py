@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "purge": "purge",
     "audit": "audit",
     "publiceer-bi": "bi",
+    "rapport": "rapport",
     "ptable": "ptable",
     "meldingen": "meldingen",
 }

@@ -9,6 +9,7 @@ import click
 
 from pijler3.config import load_config
 from pijler3.legs import NotYetAvailable
+from pijler3.rapport import RAPPORT_NAAM
 from pijler3.wave import run_wave
 
 
@@ -32,8 +33,11 @@ def command(config_path: Path, wave: str | None, restart: bool) -> None:
 
     Stops with exit code 75 when the other party's file is not there yet: run the command again later.
     """
-    result = run_wave(load_config(config_path), wave, progress=click.echo, restart=restart)
+    config = load_config(config_path)
+    result = run_wave(config, wave, progress=click.echo, restart=restart)
     if result.status == "waiting":
         click.echo(f"{result.party} {result.wave}: waiting at {result.waiting_for}; run this command again later")
         sys.exit(NotYetAvailable.exit_code)
     click.echo(f"{result.party} {result.wave}: complete")
+    if config.bi_file is not None and (report := config.bi_file.with_name(RAPPORT_NAAM)).is_file():
+        click.echo(f"BI file {config.bi_file}; monitoring report {report}")
