@@ -9,13 +9,14 @@ the same signature, ledger, replay and audit machinery as every exchanged file. 
 id is ``WAVE-SENDER``. The answer, ``WAVE.antwoord.csv`` (``ANTWOORD_COLUMNS``: id, counts per reason, the answer
 text), holds no personal data.
 
-Where the findings come from: the checks the wave already runs, read while the restricted data still exist.
-- The agencies (``AGENTSCHAP_CHECK``, after ``build-dataset``): a newcomer they referred to VDAB (KBI
+Where the findings come from: dbt views in ``models/meldingen/`` on the checks the wave's staging already makes,
+built by the wave's own dbt build and read while the restricted data still exist.
+- The agencies (``melding_aan_vdab``, read after ``build-dataset``): a newcomer they referred to VDAB (KBI
   ``datum_toeleiding_vdab`` on or before the reference date) whom VDAB's enrichment marks as not known
   (``gekend_bij_vdab`` false, the link mart_datakwaliteit counts): VDAB may hold the person under a wrong or missing
   INSZ.
-- VDAB (``VDAB_CHECK``, after ``build-enrichment``, before the request is removed): the lines of the request that
-  staging (``stg_uitwisseling__aanvraag``) found invalid, with its reason, or duplicated.
+- VDAB (``melding_aan_agentschap``, read after ``build-enrichment``, before the request is removed): the lines of the
+  request that staging (``stg_uitwisseling__aanvraag``) found invalid, with its reason, or duplicated.
 
 Privacy choice (documented in docs/maatregelen.md). The receiver never keeps a notice's plaintext: it is opened into
 a temporary folder in the party's work area, read, and deleted before the load returns. The *sealed* envelope is
@@ -68,26 +69,12 @@ MELDING_COLUMNS = ("melding_id", "golf", "afzender", "aangemaakt_op", "insz", "r
 ANTWOORD_COLUMNS = ("melding_id", "golf", "afzender", "beantwoord_op", "reden", "aantal", "antwoord")
 REGISTER_FORMAT = "pijler3-meldingen"
 
-AGENTSCHAP_CHECK = """
-select verrijking.insz, 'insz_onbekend_bij_vdab' as reden, 'gekend_bij_vdab' as detail
-from main.stg_uitwisseling__verrijking as verrijking
-inner join main.int_kbi_personen_op_peildatum as personen on verrijking.insz = personen.insz
-where not verrijking.gekend_bij_vdab and personen.datum_toeleiding_vdab is not null
-order by verrijking.insz
-"""
-VDAB_CHECK = """
-select coalesce(aanvraag.insz_ruw, '') as insz, 'insz_ongeldig' as reden, aanvraag.insz_ongeldig_reden as detail
-from main.stg_uitwisseling__aanvraag as aanvraag
-where aanvraag.insz_ongeldig_reden is not null
-union all
-select aanvraag.insz, 'insz_dubbel' as reden, 'insz' as detail
-from main.stg_uitwisseling__aanvraag as aanvraag
-where aanvraag.insz is not null
-group by aanvraag.insz
-having count(*) > 1
-order by reden, insz
-"""
-CHECKS: Mapping[Party, str] = {"agentschap": AGENTSCHAP_CHECK, "vdab": VDAB_CHECK}
+CHECKS: Mapping[Party, str] = {
+    party: f"select insz, reden, detail from main.{model} order by reden, insz"
+    for party, model in (("agentschap", "melding_aan_vdab"), ("vdab", "melding_aan_agentschap"))
+}
+"""Per sender, its notice's records: the dbt models of ``models/meldingen/`` (views on the wave's staging, in the
+restricted database), built by the wave's own dbt build."""
 
 Richting = Literal["verzonden", "ontvangen"]
 Status = Literal["open", "beantwoord", "te laat"]
