@@ -36,9 +36,9 @@ BAD_CHECKSUM = "12345678901"
 
 
 def create_notice_view(con: duckdb.DuckDBPyConnection, model: str) -> None:
-    """The notice model of models/meldingen/ as a view, its refs pointing at the hand-made tables (a minimal dbt
-    compile: the model has no other Jinja than its doc comment and its refs)."""
-    sql = (REPO / "models" / "meldingen" / f"{model}.sql").read_text(encoding="utf-8")
+    """A notice model of models/uitwisseling/melding/ as a view, its refs pointing at the hand-made tables (a
+    minimal dbt compile: the model has no other Jinja than its doc comment and its refs)."""
+    sql = (REPO / "models" / "uitwisseling" / "melding" / f"{model}.sql").read_text(encoding="utf-8")
     sql = re.sub(r"\{#-?.*?-?#\}", "", sql, flags=re.S)
     sql = re.sub(r"\{\{\s*ref\('(\w+)'\)\s*\}\}", r"main.\1", sql)
     assert "{{" not in sql and "{%" not in sql, sql

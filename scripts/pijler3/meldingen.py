@@ -9,8 +9,8 @@ the same signature, ledger, replay and audit machinery as every exchanged file. 
 id is ``WAVE-SENDER``. The answer, ``WAVE.antwoord.csv`` (``ANTWOORD_COLUMNS``: id, counts per reason, the answer
 text), holds no personal data.
 
-Where the findings come from: dbt views in ``models/meldingen/`` on the checks the wave's staging already makes,
-built by the wave's own dbt build and read while the restricted data still exist.
+Where the findings come from: the dbt models of ``models/uitwisseling/melding/`` on the checks the wave's staging
+already makes, built by the wave's own dbt build and read while the restricted data still exist.
 - The agencies (``melding_aan_vdab``, read after ``build-dataset``): a newcomer they referred to VDAB (KBI
   ``datum_toeleiding_vdab`` on or before the reference date) whom VDAB's enrichment marks as not known
   (``gekend_bij_vdab`` false, the link mart_datakwaliteit counts): VDAB may hold the person under a wrong or missing
@@ -70,11 +70,11 @@ ANTWOORD_COLUMNS = ("melding_id", "golf", "afzender", "beantwoord_op", "reden", 
 REGISTER_FORMAT = "pijler3-meldingen"
 
 CHECKS: Mapping[Party, str] = {
-    party: f"select insz, reden, detail from main.{model} order by reden, insz"
-    for party, model in (("agentschap", "melding_aan_vdab"), ("vdab", "melding_aan_agentschap"))
+    "agentschap": "select insz, reden, detail from main.melding_aan_vdab order by reden, insz",
+    "vdab": "select insz, reden, detail from main.melding_aan_agentschap order by reden, insz",
 }
-"""Per sender, its notice's records: the dbt models of ``models/meldingen/`` (views on the wave's staging, in the
-restricted database), built by the wave's own dbt build."""
+"""Per sender, its notice's records: the dbt models of ``models/uitwisseling/melding/`` (tables on the wave's
+staging, in the restricted database like the other exchange files), built by the wave's own dbt build."""
 
 Richting = Literal["verzonden", "ontvangen"]
 Status = Literal["open", "beantwoord", "te laat"]
