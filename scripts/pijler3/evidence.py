@@ -31,6 +31,7 @@ from pijler3.audit import Anchor, ChainStatus, Scalar, os_user, read_audit_log, 
 from pijler3.config import PartyConfig
 from pijler3.envelope import MANIFEST_SUFFIX, WAVE_PATTERN, check_wave
 from pijler3.errors import InputError
+from pijler3.nederlands import getal
 from pijler3.wave import STEPS
 
 Event = dict[str, Scalar]
@@ -270,7 +271,7 @@ def _notices_section(notices: list[meldingen.Melding], today: dt.date) -> list[s
         answer = f"{_time(m.beantwoord_op)}: {_cell(m.antwoord or '')}" if m.beantwoord_op else ""
         lines.append(
             f"| {m.id} | {m.richting} ({m.afzender} → {m.ontvanger}) | {m.golf} | "
-            + "; ".join(f"{meldingen.REDENEN.get(r, r)} (`{r}`): {_n(n)}" for r, n in m.aantallen.items())
+            + "; ".join(f"{meldingen.REDENEN.get(r, r)} (`{r}`): {getal(n)}" for r, n in m.aantallen.items())
             + f" | {_time(m.geregistreerd_op)} | {m.uiterlijk} | {'**te laat**' if status == 'te laat' else status} "
             f"| {answer} |"
         )
@@ -399,8 +400,8 @@ def _wave_section(
         for direction, m in manifests:
             lines.append(
                 f"| {DIRECTIONS[direction]} ({m['sender']} → {m['recipient']}) | {m['kind']}: `{m['file_name']}` | "
-                f"{_time(m['created_at'])} | {_n(m['row_count'])} | "
-                f"{_n(m['plaintext_size'])} / {_n(m['ciphertext_size'])} "
+                f"{_time(m['created_at'])} | {getal(m['row_count'])} | "
+                f"{getal(m['plaintext_size'])} / {getal(m['ciphertext_size'])} "
                 f"| {notes.ref(m['plaintext_sha256'])} / {notes.ref(m['ciphertext_sha256'])} | "
                 f"{notes.ref(m['sender_key_fingerprint'])} / {notes.ref(m['recipient_key_fingerprint'])} |"
             )
@@ -545,16 +546,17 @@ def _checks(
             "onder de drempel gepubliceerd, elk echt aantal vanaf 10 gepubliceerd)",
             lambda d: d.get("aantal_verborgen_vanaf_10", 0) == 0,
             lambda d: (
-                f"{_n(d.get('withheld_cells'))} van {_n(d.get('flagged_cells'))} cellen niet gepubliceerd"
+                f"{getal(d.get('withheld_cells'))} van {getal(d.get('flagged_cells'))} cellen niet gepubliceerd"
                 f" (vlag `…_onderdrukt`), in {d.get('marts')} marts"
                 + (
-                    f"; informatieverlies: {_n(d['percentage_gepubliceerd'])} % van de cellen gepubliceerd"
-                    f" ({_n(d.get('percentage_gepubliceerd_niet_nul'))} % van de niet-lege),"
-                    f" {_n(d.get('aantal_verborgen_vanaf_10'))} cellen met een echt aantal vanaf 10 verborgen,"
-                    f" gemiddelde absolute afwijking {_n(d.get('gemiddelde_absolute_afwijking'))},"
-                    f" grootste relatieve afwijking vanaf 100: {_n(d.get('grootste_relatieve_afwijking_vanaf_100'))} %,"
+                    f"; informatieverlies: {getal(d['percentage_gepubliceerd'])} % van de cellen gepubliceerd"
+                    f" ({getal(d.get('percentage_gepubliceerd_niet_nul'))} % van de niet-lege),"
+                    f" {getal(d.get('aantal_verborgen_vanaf_10'))} cellen met een echt aantal vanaf 10 verborgen,"
+                    f" gemiddelde absolute afwijking {getal(d.get('gemiddelde_absolute_afwijking'))},"
+                    " grootste relatieve afwijking vanaf 100:"
+                    f" {getal(d.get('grootste_relatieve_afwijking_vanaf_100'))} %,"
                     " grootste verschil in een kernpercentage:"
-                    f" {_n(d.get('grootste_verschil_kernpercentage'))} procentpunt"
+                    f" {getal(d.get('grootste_verschil_kernpercentage'))} procentpunt"
                     if d.get("percentage_gepubliceerd") is not None
                     else ""
                 )
@@ -575,7 +577,8 @@ def _checks(
             lambda d: (
                 f"{d.get('dropped_relations')} relatie(s) verwijderd; daarna {d.get('checked_relations')} "
                 "overige relatie(s) buiten de eigen VDAB-gegevens doorzocht naar de "
-                f"{_n(d.get('requested_numbers_looked_for', ''))} aangevraagde nummers: geen gevonden, databankbestand "
+                f"{getal(d.get('requested_numbers_looked_for', ''))} aangevraagde nummers: geen gevonden, "
+                "databankbestand "
                 "herschreven"
             ),
         )
@@ -584,7 +587,7 @@ def _checks(
         "insz-scan",
         f"scan op INSZ-nummers in klare tekst in {scanned}",
         lambda d: d.get("findings") == 0,
-        lambda d: f"{_n(d.get('files_scanned'))} bestanden, {d.get('findings')} vondst(en)",
+        lambda d: f"{getal(d.get('files_scanned'))} bestanden, {d.get('findings')} vondst(en)",
     )
     return results
 
@@ -633,23 +636,12 @@ def _facts(e: Event, notes: _Footnotes) -> str:
         if e.get(key):
             parts.append(f"`{e[key]}`" if key in ("remote_path", "file") else str(e[key]))
     if isinstance(e.get("size"), int):
-        parts.append(f"{_n(e['size'])} bytes")
+        parts.append(f"{getal(e['size'])} bytes")
     if e.get("event") in ("upload", "download", "open", "seal") and e.get("sha256"):
         parts.append(notes.ref(e["sha256"]))
     if e.get("event") == "connect" and e.get("host"):
         parts.append(f"{e.get('host')}:{e.get('port')}")
     return ", ".join(parts)
-
-
-def _n(number: object) -> str:
-    """A number the Dutch way: 4.494 and 56,6."""
-    if isinstance(number, bool):
-        return str(number)
-    if isinstance(number, int):
-        return f"{number:,}".replace(",", ".")
-    if isinstance(number, float):
-        return f"{number:,}".replace(",", " ").replace(".", ",").replace(" ", ".")
-    return str(number)
 
 
 def _fact(key: str) -> str:
@@ -659,7 +651,7 @@ def _fact(key: str) -> str:
 
 
 def _value(value: object) -> str:
-    return {True: "ja", False: "nee"}.get(value, _n(value)) if isinstance(value, bool) else _n(value)
+    return {True: "ja", False: "nee"}.get(value, getal(value)) if isinstance(value, bool) else getal(value)
 
 
 def _columns(count: int) -> str:

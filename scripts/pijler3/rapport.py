@@ -27,6 +27,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from pijler3.errors import InputError
+from pijler3.nederlands import getal
 
 RAPPORT_NAAM = "monitoringsrapport.html"
 NOOT_VERSTOORD = (
@@ -143,7 +144,7 @@ def _getal(waarde: float | None, decimalen: int = 1) -> str:
     """A number as Dutch text: decimal comma, a point between thousands."""
     if waarde is None:
         return NIET_GEPUBLICEERD
-    return f"{waarde:,.{decimalen}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return getal(waarde, decimalen)
 
 
 def _svg(fig: Figure) -> str:
