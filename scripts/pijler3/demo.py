@@ -42,7 +42,7 @@ from pijler3 import meldingen, synth
 from pijler3.config import PartyConfig, load_config
 from pijler3.errors import ConfigError, Pijler3Error
 from pijler3.evidence import write_report
-from pijler3.keys import PARTIES, Party
+from pijler3.keys import PARTIES, Party, other_party
 from pijler3.rapport import RAPPORT_NAAM
 from pijler3.sftp.keys import generate_ed25519, known_hosts_line, public_key_of
 from pijler3.sftp.openssh import OpenSshServer
@@ -256,7 +256,7 @@ def _server(out: Path, kind: SftpKind) -> Iterator[tuple[ServerAddress, dict[str
 
 
 def _write_config(out: Path, party: Party, address: ServerAddress, user: str) -> PartyConfig:
-    other = next(p for p in PARTIES if p != party)
+    other = other_party(party)
     known_hosts = out / "keys" / party / "known_hosts"
     known_hosts.write_text(known_hosts_line(address.host, address.port, address.host_public_key) + "\n", "ascii")
     if party == "agentschap":

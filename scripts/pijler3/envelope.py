@@ -298,7 +298,7 @@ def seal(
     checked_kind = check_kind(kind)
     bundle = keys.load_bundle(to)
     signing_key = keys.load_signing_key(sign_with)
-    sender_party: keys.Party = sender if sender is not None else next(p for p in keys.PARTIES if p != bundle.party)
+    sender_party: keys.Party = sender if sender is not None else keys.other_party(bundle.party)
     if insz.shaped_in(plaintext.name):
         raise InputError(
             f"{plaintext.parent}: the name of the file to seal holds what looks like an INSZ (not shown here), and"

@@ -51,6 +51,12 @@ from pijler3.files import atomic_write
 Party = Literal["agentschap", "vdab"]
 PARTIES: tuple[Party, ...] = get_args(Party)
 
+
+def other_party(party: Party) -> Party:
+    """The party at the other end of the exchange."""
+    return next(p for p in PARTIES if p != party)
+
+
 AGE_IDENTITY_FILE = "age.key"
 SIGNING_KEY_FILE = "signing.pem"
 BUNDLE_FILE = "bundle.json"

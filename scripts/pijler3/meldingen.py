@@ -39,7 +39,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -52,7 +52,7 @@ from pijler3.config import PartyConfig
 from pijler3.envelope import check_wave, read_envelope
 from pijler3.errors import ConfigError, InputError
 from pijler3.files import atomic_write, exclusive_lock, write_json
-from pijler3.keys import PARTIES, Party
+from pijler3.keys import PARTIES, Party, other_party
 from pijler3.legs import KeptEnvelope, receive_kept, run_leg
 
 REDENEN: Mapping[str, str] = {
@@ -171,7 +171,7 @@ def _register_update(config: PartyConfig) -> Iterator[list[Melding]]:
         write_json(path, {"format": REGISTER_FORMAT, "version": 1, "meldingen": [vars(m) for m in notices]}, 0o600)
 
 
-def _replace(notices: list[Melding], new: Melding) -> None:
+def _upsert(notices: list[Melding], new: Melding) -> None:
     for index, old in enumerate(notices):
         if (old.id, old.richting) == (new.id, new.richting):
             notices[index] = new
@@ -218,7 +218,7 @@ def verstuur_melding(config: PartyConfig, wave: str, database: Path) -> Melding 
         richting="verzonden",
         golf=wave,
         afzender=config.party,
-        ontvanger=_other(config.party),
+        ontvanger=other_party(config.party),
         aangemaakt_op=created,
         geregistreerd_op=sent_at,
         uiterlijk=_due(sent_at),
@@ -226,15 +226,11 @@ def verstuur_melding(config: PartyConfig, wave: str, database: Path) -> Melding 
     )
     with _register_update(config) as notices:
         if _find(notices, notice_id, "verzonden") is None or result.done:
-            _replace(notices, melding)
+            _upsert(notices, melding)
     AuditLog(config.audit_log, config.party).record(
         "melding-verzonden", melding_id=notice_id, wave=wave, rows=len(records), **_counts(melding.aantallen)
     )
     return melding
-
-
-def _other(party: Party) -> Party:
-    return next(p for p in PARTIES if p != party)
 
 
 def _counts(aantallen: Mapping[str, int]) -> dict[str, Scalar]:
@@ -343,7 +339,7 @@ def _register_received(config: PartyConfig, wave: str, sender: Party, rows: list
         aantallen=dict(sorted(counts.items())),
     )
     with _register_update(config) as notices:
-        _replace(notices, melding)
+        _upsert(notices, melding)
     return melding
 
 
@@ -355,8 +351,8 @@ def _register_answer(config: PartyConfig, wave: str, rows: list[dict[str, str]])
         sent = _find(notices, expected, "verzonden")
         if sent is None:
             raise InputError(f"answer to notice {expected}: we have no such sent notice in {register_path(config)}")
-        answered = Melding(**{**vars(sent), "antwoord": rows[0]["antwoord"], "beantwoord_op": rows[0]["beantwoord_op"]})
-        _replace(notices, answered)
+        answered = replace(sent, antwoord=rows[0]["antwoord"], beantwoord_op=rows[0]["beantwoord_op"])
+        _upsert(notices, answered)
     return answered
 
 
@@ -388,8 +384,8 @@ def beantwoord(config: PartyConfig, notice_id: str, tekst: str) -> Melding:
                 " command again with the same text to send it"
             )
         if received.antwoord is None:
-            received = Melding(**{**vars(received), "antwoord": tekst, "beantwoord_op": utc_timestamp()})
-            _replace(notices, received)
+            received = replace(received, antwoord=tekst, beantwoord_op=utc_timestamp())
+            _upsert(notices, received)
     audit = AuditLog(config.audit_log, config.party)
     audit.record("melding-beantwoord", melding_id=notice_id, wave=wave, sender=sender, on_time=_on_time(received))
     plaintext = config.outgoing / f"{wave}.antwoord.csv"
@@ -408,8 +404,8 @@ def beantwoord(config: PartyConfig, notice_id: str, tekst: str) -> Melding:
     with _register_update(config) as notices:
         current = _find(notices, notice_id, "ontvangen")
         assert current is not None
-        received = Melding(**{**vars(current), "antwoord_verzonden": True})
-        _replace(notices, received)
+        received = replace(current, antwoord_verzonden=True)
+        _upsert(notices, received)
     return received
 
 
