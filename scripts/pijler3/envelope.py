@@ -40,8 +40,8 @@ from pyrage import x25519
 from pijler3 import insz, keys
 from pijler3.clock import utc_timestamp
 from pijler3.digest import Digest, DigestProcess, digest_file
-from pijler3.errors import ConfigError, InputError, Pijler3Error
-from pijler3.files import exclusive_lock
+from pijler3.errors import InputError, Pijler3Error
+from pijler3.files import exclusive_lock, read_json_entries, write_json
 
 Kind = Literal["aanvraag", "verrijking", "gepseudonimiseerd", "melding", "antwoord"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -383,32 +383,17 @@ def seal(
 
 
 def _load_ledger(path: Path) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        return []
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"{path}: the ledger of opened envelopes is damaged ({exc}); restore it from backup — without it "
-            "replayed waves cannot be recognised"
-        ) from None
-    if not isinstance(data, dict) or data.get("format") != LEDGER_FORMAT or not isinstance(data.get("opened"), list):
-        raise ConfigError(f"{path}: not a pijler3 ledger of opened envelopes")
-    return cast(list[dict[str, Any]], data["opened"])
+    return read_json_entries(
+        path,
+        format=LEDGER_FORMAT,
+        field="opened",
+        what="ledger of opened envelopes",
+        hint=" — without it replayed waves cannot be recognised",
+    )
 
 
 def _append_ledger(path: Path, entry: dict[str, Any]) -> None:
-    entries = [*_load_ledger(path), entry]
-    data = json.dumps({"format": LEDGER_FORMAT, "version": 1, "opened": entries}, indent=2) + "\n"
-    temp = _temp_path(path.parent, path.name)
-    try:
-        with _open_exclusive(temp) as handle:
-            handle.write(data.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
+    write_json(path, {"format": LEDGER_FORMAT, "version": 1, "opened": [*_load_ledger(path), entry]}, 0o600)
 
 
 # ---- open ----------------------------------------------------------------------------------------------------------

@@ -10,7 +10,9 @@ import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
+
+from pijler3.errors import ConfigError
 
 
 @contextmanager
@@ -37,6 +39,21 @@ def write_json(path: Path, data: Mapping[str, Any], mode: int = 0o666) -> None:
     ``atomic_write``)."""
     with atomic_write(path, mode) as handle:
         handle.write((json.dumps(data, indent=2) + "\n").encode("utf-8"))
+
+
+def read_json_entries(path: Path, *, format: str, field: str, what: str, hint: str = "") -> list[Any]:
+    """The list ``field`` of a JSON record ``write_json`` wrote with ``{"format": format, ...}`` (a ledger, a
+    register); ``[]`` while the file does not exist. A damaged file or one of another format is a ``ConfigError``
+    naming ``what`` the file is, with ``hint`` (why it matters) after the advice to restore it."""
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return []
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: the {what} is damaged ({exc}); restore it from backup{hint}") from None
+    if not isinstance(data, dict) or data.get("format") != format or not isinstance(data.get(field), list):
+        raise ConfigError(f"{path}: not a pijler3 {what}; restore it from backup{hint}")
+    return cast(list[Any], data[field])
 
 
 @contextmanager

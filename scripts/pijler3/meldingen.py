@@ -34,7 +34,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -51,7 +50,7 @@ from pijler3.clock import parse_timestamp, utc_now, utc_timestamp
 from pijler3.config import PartyConfig
 from pijler3.envelope import check_wave, read_envelope
 from pijler3.errors import ConfigError, InputError
-from pijler3.files import atomic_write, exclusive_lock, write_json
+from pijler3.files import atomic_write, exclusive_lock, read_json_entries, write_json
 from pijler3.keys import PARTIES, Party, other_party
 from pijler3.legs import KeptEnvelope, receive_kept, run_leg
 
@@ -137,27 +136,13 @@ def kept_folder(config: PartyConfig) -> Path:
 def lees_register(config: PartyConfig) -> list[Melding]:
     """The party's notices, sent and received, in the order they were registered."""
     path = register_path(config)
+    entries = read_json_entries(
+        path, format=REGISTER_FORMAT, field="meldingen", what="register of correction notices (art. 7)"
+    )
     try:
-        data = _load_json(path)
-    except FileNotFoundError:
-        return []
-    if (
-        not isinstance(data, dict)
-        or data.get("format") != REGISTER_FORMAT
-        or not isinstance(data.get("meldingen"), list)
-    ):
-        raise ConfigError(f"{path}: not a pijler3 register of correction notices (art. 7); restore it from backup")
-    try:
-        return [Melding(**entry) for entry in data["meldingen"]]
+        return [Melding(**entry) for entry in entries]
     except TypeError as exc:
         raise ConfigError(f"{path}: a notice in the register is damaged ({exc}); restore it from backup") from None
-
-
-def _load_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_bytes())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: damaged ({exc}); restore it from backup") from None
 
 
 @contextmanager
