@@ -52,7 +52,7 @@ from pijler3.envelope import check_wave, read_envelope
 from pijler3.errors import ConfigError, InputError
 from pijler3.files import atomic_write, exclusive_lock, read_json_entries, write_json
 from pijler3.keys import PARTIES, Party, other_party
-from pijler3.legs import KeptEnvelope, receive_kept, run_leg
+from pijler3.legs import KeptEnvelope, LegResult, receive_kept, run_leg
 
 REDENEN: Mapping[str, str] = {
     "insz_onbekend_bij_vdab": "door de Agentschappen naar VDAB toegeleid, maar het INSZ-nummer is niet gekend bij VDAB",
@@ -186,17 +186,13 @@ def verstuur_melding(config: PartyConfig, wave: str, database: Path) -> Melding 
         return None
     notice_id = melding_id(wave, config.party)
     created = utc_timestamp()
-    plaintext = config.outgoing / f"{wave}.melding.csv"
-    try:
-        _write_csv(
-            plaintext,
-            MELDING_COLUMNS,
-            ((notice_id, wave, config.party, created, insz_, reden, detail) for insz_, reden, detail in records),
-        )
-        result = run_leg("send-melding", config, wave, progress=False)
-    finally:
-        # Sealed and on the server (or not sent at all): the clear copy holds INSZ numbers and may not stay.
-        plaintext.unlink(missing_ok=True)
+    result = _send_csv(
+        config,
+        wave,
+        "melding",
+        MELDING_COLUMNS,
+        [(notice_id, wave, config.party, created, insz_, reden, detail) for insz_, reden, detail in records],
+    )
     sent_at = utc_timestamp()
     melding = Melding(
         id=notice_id,
@@ -222,13 +218,26 @@ def _counts(aantallen: Mapping[str, int]) -> dict[str, Scalar]:
     return {f"aantal_{reden}": count for reden, count in aantallen.items()}
 
 
-def _write_csv(path: Path, header: tuple[str, ...], rows: Iterator[tuple[Any, ...]] | list[tuple[Any, ...]]) -> None:
+def _send_csv(
+    config: PartyConfig,
+    wave: str,
+    kind: Literal["melding", "antwoord"],
+    header: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+) -> LegResult:
+    """Write ``WAVE.KIND.csv`` in the outgoing folder, seal and upload it (leg ``send-KIND``), then delete the clear
+    copy: sealed and on the server, or not sent at all, it may not stay (a notice holds INSZ numbers)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
-    with atomic_write(path, 0o600) as handle:
-        handle.write(buffer.getvalue().encode("utf-8"))
+    plaintext = config.outgoing / f"{wave}.{kind}.csv"
+    try:
+        with atomic_write(plaintext, 0o600) as handle:
+            handle.write(buffer.getvalue().encode("utf-8"))
+        return run_leg(f"send-{kind}", config, wave, progress=False)
+    finally:
+        plaintext.unlink(missing_ok=True)
 
 
 def _read_csv(data: bytes, header: tuple[str, ...], where: str) -> list[dict[str, str]]:
@@ -373,19 +382,16 @@ def beantwoord(config: PartyConfig, notice_id: str, tekst: str) -> Melding:
             _upsert(notices, received)
     audit = AuditLog(config.audit_log, config.party)
     audit.record("melding-beantwoord", melding_id=notice_id, wave=wave, sender=sender, on_time=_on_time(received))
-    plaintext = config.outgoing / f"{wave}.antwoord.csv"
-    try:
-        _write_csv(
-            plaintext,
-            ANTWOORD_COLUMNS,
-            [
-                (notice_id, wave, config.party, received.beantwoord_op, reden, count, received.antwoord)
-                for reden, count in received.aantallen.items()
-            ],
-        )
-        run_leg("send-antwoord", config, wave, progress=False)
-    finally:
-        plaintext.unlink(missing_ok=True)
+    _send_csv(
+        config,
+        wave,
+        "antwoord",
+        ANTWOORD_COLUMNS,
+        [
+            (notice_id, wave, config.party, received.beantwoord_op, reden, count, received.antwoord)
+            for reden, count in received.aantallen.items()
+        ],
+    )
     with _register_update(config) as notices:
         current = _find(notices, notice_id, "ontvangen")
         assert current is not None
