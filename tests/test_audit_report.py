@@ -7,6 +7,7 @@ from __future__ import annotations
 import getpass
 import json
 import re
+import shutil
 import socket
 import subprocess
 from pathlib import Path
@@ -14,13 +15,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli_helpers import pijler3
 from conftest import require_tool
 from demo_helpers import Demo, population_forms
-from pijler3 import keys
-from pijler3.audit import AuditLog
+from pijler3 import envelope, keys, meldingen
 from pijler3.cli import cli
-from pijler3.demo import WAVES
+from pijler3.demo import WAVES, exchange
 from pijler3.errors import Pijler3Error
+from pijler3.wave import run_wave
 
 pytest_plugins = ["demo_fixtures"]
 pytestmark = pytest.mark.slow
@@ -35,8 +37,10 @@ def report(out: Path, party: str, tmp_path: Path, *extra: str, suffix: str = ".m
 
 
 def manifests(demo: Demo, party: str, wave: str) -> list[dict[str, object]]:
-    folder = demo.out / party / "werk" / wave
-    return [json.loads(p.read_text()) for p in sorted(folder.glob("*/*.manifest.json"))]
+    """The signed manifests of every file of ``wave`` the party sent or received, the notices it keeps sealed too."""
+    work = demo.out / party / "werk"
+    kept = sorted((work / "meldingen" / "ontvangen").glob(f"**/{wave}.*.manifest.json"))
+    return [json.loads(p.read_text()) for p in [*sorted((work / wave).glob("*/*.manifest.json")), *kept]]
 
 
 def checks(text: str) -> list[tuple[str, str]]:
@@ -49,13 +53,20 @@ def test_report_states_every_exchanged_file_with_hashes_rows_and_keys(demo: Demo
     for wave in WAVES:
         assert f"## Meting {wave}" in text
         found = manifests(demo, party, wave)
-        # and the correction notices (art. 7) the party sent: the agencies one per wave, VDAB one (and its answer
-        # to the agencies' notice) in the demo's last wave
-        notices = {"melding"} if party == "agentschap" or wave == WAVES[-1] else set()
-        answers = {"antwoord"} if party == "vdab" and wave == WAVES[-1] else set()
-        assert {m["kind"] for m in found} == {"aanvraag", "verrijking", "gepseudonimiseerd", *notices, *answers}
+        # and the correction notices (art. 7) in both directions: the agencies send one per wave, VDAB receives it;
+        # VDAB answers the one of the demo's last wave, the agencies receive that answer
+        answers = {"antwoord"} if wave == WAVES[-1] else set()
+        assert sorted(str(m["kind"]) for m in found) == sorted(
+            ["aanvraag", "verrijking", "gepseudonimiseerd", "melding", *answers]
+        )
+        section = text.split(f"## Meting {wave}")[1].split("## Meting")[0]
         for manifest in found:
-            assert f"`{manifest['file_name']}`" in text
+            direction = "verzonden" if manifest["sender"] == party else "ontvangen"
+            row = next(line for line in section.splitlines() if f"`{manifest['file_name']}`" in line)
+            assert row.startswith(f"| {direction} ({manifest['sender']} → {manifest['recipient']}) |"), row
+            assert f"| {int(str(manifest['row_count'])):,} |".replace(",", ".") in row
+            # each file's columns checked against art. 3, the notices and answers too
+            assert re.search(rf"^\| kolommen van {manifest['kind']} \({direction}, .*\| geslaagd \|", section, re.M)
             for digest in (manifest["ciphertext_sha256"], manifest["plaintext_sha256"]):
                 # shortened in the table, in full in a footnote
                 assert f"`{str(digest)[:12]}…` [" in text and re.search(rf"^\[\d+\] `{digest}`", text, re.M)
@@ -75,9 +86,10 @@ def test_every_check_ran_and_passed_including_the_art3_columns_and_vdabs_insz_sc
         "scan op INSZ-nummers",
         "openbaarmakingscontrole",
         "dbt-tests",
-        "kolommen van aanvraag (verzonden) getoetst aan art. 3",
-        "kolommen van verrijking (ontvangen) getoetst aan art. 3",
-        "kolommen van gepseudonimiseerd (verzonden) getoetst aan art. 3",
+        "kolommen van aanvraag (verzonden, stap send-request) getoetst aan art. 3",
+        "kolommen van verrijking (ontvangen, stap receive-enrichment) getoetst aan art. 3",
+        "kolommen van gepseudonimiseerd (verzonden, stap share-dataset) getoetst aan art. 3",
+        "kolommen van antwoord (ontvangen, antwoord op correctiemelding ontvangen (art. 7)",
     ):
         assert needed in names
     assert {verdict for _, verdict in found} == {"geslaagd"}
@@ -92,7 +104,21 @@ def test_every_check_ran_and_passed_including_the_art3_columns_and_vdabs_insz_sc
     scan = "scan op INSZ-nummers in klare tekst in wat VDAB van de uitwisseling bewaart"
     assert [v for name, v in vdab_checks.items() if name.startswith(scan)] == ["geslaagd"]
     assert "aangevraagde nummers: geen gevonden" in vdab and "**MISLUKT**" not in vdab
-    assert "**gepseudonimiseerd** (ontvangen, stap receive-dataset): 44 kolommen — conform." in vdab
+    # the columns beyond the literal wording of art. 3 are an interpretation the DPOs accept in writing, and the one
+    # special category is named
+    assert (
+        "**gepseudonimiseerd** (ontvangen, stap receive-dataset): 44 kolommen — conform mits de interpretaties I1, I2,"
+        " I3, I4, I5 aanvaard zijn." in vdab
+    )
+    assert "| oudste nationaliteit | `oudste_nationaliteit` | letterlijk; **bijzondere categorie (art. 9 AVG)" in vdab
+    assert re.search(
+        r"^\| uitstroom naar werk \| `uitstroom_naar_werk`, .* \| \*\*interpretatie I3\*\*; \*\*interpretatie I4",
+        vdab,
+        re.M,
+    )
+    registrations = "`eerste_inschrijving`, `meest_recente_inschrijving` | letterlijk |"
+    assert f"| eerste en meest recente inschrijving bij VDAB | {registrations}" in vdab
+    assert "**aanvraag** (ontvangen, stap receive-request): 1 kolom — conform." in vdab
 
 
 def test_who_ran_each_command_stands_next_to_the_sftp_account(demo: Demo, tmp_path: Path) -> None:
@@ -153,18 +179,107 @@ def test_a_failed_check_and_a_column_outside_art3_show_as_failed(demo_copy: Path
     assert re.search(r"\| controles \(alle metingen\) \| \*\*2 van \d+ MISLUKT\*\*", text)
 
 
-def test_failures_refusals_and_quarantines_are_listed_whatever_their_kind(demo_copy: Path, tmp_path: Path) -> None:
-    log = AuditLog(demo_copy / "audit" / "agentschap.jsonl", "agentschap")
-    # A connection failure carries no wave; a kind of event this module has never heard of carries an outcome.
-    # (A failure without a wave shows under the wave whose events surround it, else under its own heading.)
-    log.record("envelope-held", wave=WAVES[1], kind="verrijking", outcome="quarantined", reason="signature invalid")
-    log.record("failure", action="connect", user="agentschap", attempt=2, error="ConnectionRefusedError", retried=True)
-    text = report(demo_copy, "agentschap", tmp_path)
-    outside = text.split("## Storingen buiten een meting")[1].split("## Meting")[0]
-    assert re.search(r"\| SFTP-fout connect \| .+@.+ \| agentschap \| ConnectionRefusedError \| poging 2, ja", outside)
-    wave = text.split(f"## Meting {WAVES[1]}")[1].split("### Wie deed wat")[0]
-    assert re.search(r"\| envelope-held \| .+@.+ \|  \| signature invalid \| bij een volgende run \|", wave)
-    assert "| storingen, weigeringen, quarantaine en herhalingen | 2 " in text
+def test_a_forged_and_a_replayed_notice_are_quarantined_and_the_report_shows_both(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    """A18 on the real path: an envelope signed by a key VDAB never pinned and a genuine notice uploaded a second
+    time reach VDAB's inbox; VDAB's own notice loading quarantines both; its report lists each with a Dutch reason."""
+    last, first = WAVES[-1], WAVES[0]
+    inbox = demo_copy / "sftp" / "naar-vdab"
+    # forged: a notice for the last wave, sealed for VDAB's real key, signed by a key only the forger holds
+    forger = keys.generate("agentschap", tmp_path / "forger", inside_git_work_tree=True)
+    plaintext = tmp_path / "forged" / f"{last}.melding.csv"
+    plaintext.parent.mkdir()
+    plaintext.write_text(",".join(meldingen.MELDING_COLUMNS) + "\n")
+    envelope.seal(
+        plaintext,
+        to=demo_copy / "keys" / "vdab" / "bundle.json",
+        sign_with=forger.folder / "signing.pem",
+        wave=last,
+        kind="melding",
+        out_dir=inbox,
+    )
+    # replayed: the agencies' genuine notice of the first wave, which VDAB opened before and keeps sealed
+    for kept in (demo_copy / "vdab" / "werk" / "meldingen" / "ontvangen").glob(f"{first}.melding.csv.*"):
+        shutil.copy(kept, inbox / kept.name)
+    with exchange(demo_copy) as configs:
+        loaded = meldingen.laad_binnenkomend(configs["vdab"])
+    assert (loaded.meldingen, loaded.geweigerd) == ((), 1)
+    assert sorted(p.name for p in inbox.iterdir()) == [], "both moved off the server"
+
+    text = report(demo_copy, "vdab", tmp_path)
+    assert "| storingen, weigeringen, quarantaine en herhalingen | 2 (met tijd en reden hieronder) |" in text
+    for wave, reason in (
+        (last, "Het manifest is ondertekend met een sleutel die niet vastgepind is voor de afzender (onbekende of "
+         "vervalste afzender); niets werd geopend. (technisch: `UnknownSenderKeyError`)"),
+        (first, "Deze meting van dit soort bestand werd al eerder geopend: een herhaalde envelop. (technisch: "
+         "`ReplayError`)"),
+    ):  # fmt: skip
+        section = text.split(f"## Meting {wave}")[1].split("## Meting")[0]
+        failures = section.split("### Storingen, weigeringen, quarantaine en herhalingen")[1].split("###")[0]
+        rows = [line for line in failures.splitlines() if line.startswith("| 2")]
+        assert len(rows) == 1, failures
+        assert re.match(
+            rf"\| [\d: -]+ \| \*\*quarantaine\*\*: envelop in quarantaine geplaatst receive-melding melding \| "
+            rf".+@.+ \|  \| {re.escape(reason)} \| bij een volgende run \|$",
+            rows[0],
+        ), rows[0]
+
+
+def test_key_events_are_listed_outside_a_wave_and_when_they_succeed(demo_copy: Path, tmp_path: Path) -> None:
+    config = str(demo_copy / "vdab" / "vdab.toml")
+    fresh = tmp_path / "nieuwe-sleutels"
+    generated = pijler3(
+        "keys", "generate", "--party", "vdab", "--out", str(fresh), "--config", config, "--inside-git-work-tree"
+    )
+    assert generated.code == 0, generated.err
+    old = keys.load_bundle(demo_copy / "keys" / "vdab" / "bundle.json").signing_keys[0].fingerprint
+    assert pijler3("keys", "rotate", "--config", config).code == 0
+    assert pijler3("keys", "retire", "--config", config, "--fingerprint", old).code == 0
+    wrong_party = pijler3("keys", "generate", "--party", "agentschap", "--out", str(tmp_path / "x"), "--config", config)
+    assert wrong_party.code == 3 and "configuration of vdab, not of agentschap" in wrong_party.err
+
+    text = report(demo_copy, "vdab", tmp_path)
+    section = text.split("## Sleutels (art. 6)")[1].split("\n## ")[0]
+    rows = [line for line in section.splitlines() if re.match(r"\| \d{4}-", line)]
+    labels = ["sleutels aangemaakt", "sleutels vernieuwd", "oude sleutel ingetrokken"]
+    assert [row.split(" | ")[1] for row in rows] == labels
+    assert f"`{fresh.name}`" in rows[0] and f"sleutel `{old[:12]}…`" in rows[2]
+    # outside any wave: also in the activity table of events outside a wave, none of them a failure
+    outside = text.split("## Buiten een meting")[1].split("## Meting")[0]
+    assert (
+        outside.count("| sleutels vernieuwd |") == 1
+        and "\n### Storingen, weigeringen, quarantaine en herhalingen\n\nGeen." in outside
+    )
+
+
+def test_a_request_changed_after_vdab_opened_it_is_refused_and_the_report_says_so(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    """Issue 21, section 2, on the real path: the agencies send a new wave's request, VDAB opens it, one line is
+    doubled in the opened file (what the demo used to do), and VDAB's wave refuses to load it: exit code 4, one line,
+    nothing loaded; the report lists the refusal in Dutch."""
+    wave = "2026-S2"
+    vdab_toml = str(demo_copy / "vdab" / "vdab.toml")
+    with exchange(demo_copy) as configs:
+        agencies = pijler3("run-wave", "--config", str(demo_copy / "agentschap" / "agentschap.toml"), "--wave", wave)
+        assert agencies.code == 75, agencies.err
+        assert run_wave(configs["vdab"], wave, stop_after="receive-request").status == "stopped"
+        request = demo_copy / "vdab" / "in" / f"{wave}.aanvraag.csv"
+        lines = request.read_text().splitlines(keepends=True)
+        request.write_text("".join([*lines, lines[1]]))
+        refused = pijler3("run-wave", "--config", vdab_toml, "--wave", wave)
+    assert refused.code == 4 and refused.err.count("\n") == 1, refused.err
+    assert f"{request.name}: sha-256 " in refused.err and ", but agentschap signed sha-256 " in refused.err
+    assert f"and {len(lines) - 1} rows for aanvraag {wave}" in refused.err and "nothing was loaded" in refused.err
+    assert not (demo_copy / "vdab" / "werk" / wave / "stappen" / "load-request.json").exists()
+    text = report(demo_copy, "vdab", tmp_path, "--wave", wave)
+    assert re.search(
+        r"\| \*\*weigering\*\*: stap mislukt load-request \| .+@.+ \|  \| Het geopende bestand verschilt van wat"
+        r" de afzender ondertekende \(hash, grootte of aantal rijen\); het werd niet geladen\. \(technisch:"
+        r" `ContentMismatchError`\)",
+        text,
+    )
 
 
 def verify(config: str) -> tuple[int, str]:

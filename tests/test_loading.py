@@ -9,6 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pijler3 import envelope, keys
+from pijler3.envelope import ContentMismatchError, Manifest
 from pijler3.errors import InputError
 from pijler3.loading import KBI_CSV_COLUMNS, VDAB_PARQUET_COLUMNS, load_exchange_csv, load_extract
 from staging_fixtures import KBI_PERSONEN, VDAB, csv_text, write_kbi, write_parquet, write_vdab
@@ -238,3 +240,50 @@ def test_malformed_exchange_csv_is_refused(tmp_path: Path, text: str, message: s
     with pytest.raises(InputError, match=rf"aanvraag\.csv: {message}"):
         load_exchange_csv(path, database, "uitwisseling.aanvraag")
     assert snapshot(database) == before
+
+
+@pytest.fixture
+def opened_request(tmp_path: Path) -> tuple[Path, Manifest]:
+    """A request sealed by the agencies' real keys for VDAB's, opened by VDAB: the plaintext and its signed manifest."""
+    agencies = keys.generate("agentschap", tmp_path / "keys" / "agentschap", inside_git_work_tree=True).folder
+    vdab = keys.generate("vdab", tmp_path / "keys" / "vdab", inside_git_work_tree=True).folder
+    plaintext = tmp_path / "uit" / "2026-S1.aanvraag.csv"
+    plaintext.parent.mkdir()
+    plaintext.write_text("insz\n85073003328\n93051822361\n")
+    sealed = envelope.seal(
+        plaintext,
+        to=vdab / keys.BUNDLE_FILE,
+        sign_with=agencies / keys.SIGNING_KEY_FILE,
+        wave="2026-S1",
+        kind="aanvraag",
+    )
+    opened = envelope.open_envelope(
+        sealed.ciphertext,
+        sender_bundle=agencies / keys.BUNDLE_FILE,
+        identity=vdab / keys.AGE_IDENTITY_FILE,
+        wave="2026-S1",
+        kind="aanvraag",
+        out_dir=tmp_path / "in",
+    )
+    return opened.plaintext, opened.manifest
+
+
+def test_an_opened_file_loads_only_as_its_sender_signed_it(
+    tmp_path: Path, opened_request: tuple[Path, Manifest]
+) -> None:
+    """Issue 21: VDAB loaded a 4,950-row request whose hash differed from the signed 4,949-row one, and every check
+    passed. A line added, or one digit changed (same row count), after the envelope was opened is refused (exit 4)
+    before anything is written; the file as signed loads."""
+    plaintext, manifest = opened_request
+    signed = plaintext.read_bytes()
+    database = tmp_path / "vdab.duckdb"
+    for changed in (signed + signed.splitlines(keepends=True)[1], signed.replace(b"85073003328", b"85073003329")):
+        plaintext.write_bytes(changed)
+        with pytest.raises(ContentMismatchError) as refused:
+            load_exchange_csv(plaintext, database, "uitwisseling.aanvraag", signed=manifest)
+        assert refused.value.exit_code == 4 and str(refused.value).count("\n") == 0
+        assert f"but agentschap signed sha-256 {manifest.plaintext_sha256[:12]}… and 2 rows" in str(refused.value)
+        assert "nothing was loaded" in str(refused.value) and "85073003328" not in str(refused.value)
+        assert not database.exists()
+    plaintext.write_bytes(signed)
+    assert load_exchange_csv(plaintext, database, "uitwisseling.aanvraag", signed=manifest).rijen == 2

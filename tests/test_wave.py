@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 from cli_helpers import pijler3
 from conftest import require_tool
 from demo_helpers import Demo
+from pijler3 import evidence
 from pijler3 import wave as wave_module
 from pijler3.audit import read_audit_log
 from pijler3.cli import cli
@@ -108,8 +110,23 @@ def test_a_wave_waits_with_75_refuses_an_extract_changed_since_its_request_and_c
     assert len(kept) == 1 and (kept[0] / "stappen" / "export-request.json").is_file()
     before = json.loads((kept[0] / "stappen" / "export-request.json").read_text())["details"]["rows"]
     assert request_rows >= before
-    events = [e["event"] for e in read_audit_log(demo_copy / "audit" / "agentschap.jsonl")]
-    assert "wave-restart" in events
+    events = list(read_audit_log(demo_copy / "audit" / "agentschap.jsonl"))
+    assert "wave-restart" in [e["event"] for e in events]
+    # The evidence report shows every request that was uploaded, the replaced one marked, the restart and the refusal
+    # in Dutch (issue 21: 3 uploaded, 1 shown; "wave-restart" untranslated, empty details; "ExtractChanged").
+    text = evidence.report_markdown(load_config(demo_copy / "agentschap" / "agentschap.toml"), wave)
+    uploaded = {e["sha256"] for e in events if e["event"] == "upload" and e.get("kind") == "aanvraag"}
+    shown = [line for line in text.splitlines() if f"| aanvraag: `{wave}.aanvraag.csv` |" in line]
+    assert len(shown) == len(uploaded) == 2
+    assert [f"vervangen** bij herstart, bewaard in `{kept[0].name}`" in line for line in shown] == [False, True]
+    assert re.search(
+        rf"\| \*\*herstart\*\*: meting opnieuw gestart \(`--restart`\) \| .+ \| De meting werd opnieuw gestart; de"
+        rf" vorige stapverslagen en manifesten zijn bewaard in `{kept[0].name}` en \d+ gebouwde bestanden",
+        text,
+    )
+    assert "| **weigering**: stap mislukt load-enrichment |" in text
+    assert "Het bronbestand veranderde sinds de aanvraag eruit gebouwd werd; de meting ging niet verder." in text
+    assert "| ExtractChanged |" not in text and "wave-restart" not in text
 
 
 def test_run_wave_names_the_missing_configuration_key(demo: Demo, tmp_path: Path) -> None:

@@ -99,6 +99,95 @@ ALLOWED: Mapping[str, Mapping[str, str]] = {
 }
 
 
+ARTIKEL3_DOC = "docs/artikel3.md"
+"""Where the two DPOs read and sign the interpretations below; a test keeps it equal to ``INTERPRETATIES``."""
+
+
+@dataclass(frozen=True)
+class Interpretatie:
+    """Columns that carry an art. 3 attribute in a form its literal wording does not name: agreed in writing by both
+    DPOs (``ARTIKEL3_DOC``), not decided by the code."""
+
+    code: str
+    kolommen: tuple[str, ...]
+    gegeven: str
+    """The art. 3 attribute, in the protocol's words."""
+    lezing: str
+    """What the columns carry, beyond the literal wording."""
+    redenering: str
+    """Why that is within the attribute and proportionate (art. 3, "Verantwoording proportionaliteit")."""
+
+
+INTERPRETATIES: tuple[Interpretatie, ...] = (
+    Interpretatie(
+        "I1",
+        tuple(f"aantal_acties_{actie}" for actie in _ACTIES),
+        "type acties (oriëntatie, context, competentieversterking, solliciteren)",
+        "per type het aantal acties, niet enkel of de persoon er een had",
+        'Art. 3 wil zicht op "de dienstverlening en acties die inburgeraars krijgen in hun traject naar werk" en '
+        'op "welke acties het meest bijdragen tot de uitstroom naar werk"; daarvoor telt hoeveel acties van een type '
+        "iemand kreeg. Alleen een aantal per type reist mee: geen actiecode, inhoud of datum van elke actie.",
+    ),
+    Interpretatie(
+        "I2",
+        tuple(f"eerste_start_actie_{actie}" for actie in _ACTIES),
+        "type acties (oriëntatie, context, competentieversterking, solliciteren)",
+        "per type de startdatum van de eerste actie",
+        "Of een actie bijdroeg tot de uitstroom naar werk, vraagt of ze vóór die uitstroom begon. Alleen de eerste "
+        "startdatum per type reist mee, niet de datums van elke actie.",
+    ),
+    Interpretatie(
+        "I3",
+        ("uitstroom_naar_werk",),
+        "uitstroom naar werk",
+        "de startdatum van het eerste werk na de eerste inschrijving bij VDAB, niet enkel ja/nee",
+        'Art. 3 wil meten of de verplichte inschrijving "leidt tot de beoogde doelstelling"; de tijd tussen '
+        "de eerste inschrijving en het eerste werk is daarvan de maat. Alleen de eerste datum reist mee, geen "
+        "werkgever of job.",
+    ),
+    Interpretatie(
+        "I4",
+        ("uitstroom_naar_werk_binnen_6_maanden", "uitstroom_naar_werk_binnen_12_maanden"),
+        "uitstroom naar werk",
+        "twee afgeleide vlaggen: werk binnen 6 en binnen 12 maanden",
+        "Afgeleid uit I3 en de eerste inschrijving; ze voegen geen gegeven toe, maar leggen de definitie van "
+        "de kernindicator één keer vast, bij VDAB, zodat beide partijen hetzelfde tellen.",
+    ),
+    Interpretatie(
+        "I5",
+        ("huidige_categorie_werkzoekende_omschrijving",),
+        "huidige categorie werkzoekende",
+        "naast de code ook haar omschrijving uit de codelijst van VDAB",
+        "De omschrijving volgt uit de code en de codelijst en zegt niets meer over de persoon; ze maakt de "
+        "gegevens leesbaar voor wie geen toegang heeft tot de codelijst van VDAB.",
+    ),
+)
+
+BIJZONDERE_CATEGORIE: Mapping[str, str] = {
+    "oudste_nationaliteit": (
+        'bijzondere categorie (art. 9 AVG): nationaliteit, volgens art. 2 als enige meegenomen "om na te gaan of '
+        'alle nieuwkomers evenredig terechtkomen bij VDAB"; de tabel van art. 3 vermeldt dit niet zelf'
+    ),
+}
+"""Columns with special-category data (GDPR art. 9), which art. 2 names and art. 3 asks to be specified."""
+
+
+def interpretaties_tabel() -> list[str]:
+    """The interpretations and the special category as a Markdown table: in ``ARTIKEL3_DOC`` (a test keeps the two
+    equal) and in the evidence report."""
+    lines = ["| # | gegeven volgens art. 3 | kolommen | lezing | redenering |", "|---|---|---|---|---|"]
+    lines += [
+        f"| {i.code} | {i.gegeven} | {', '.join(f'`{c}`' for c in i.kolommen)} | {i.lezing} | {i.redenering} |"
+        for i in INTERPRETATIES
+    ]
+    lines += [f"| art. 9 AVG | {KBI[c]} | `{c}` | {uitleg} | |" for c, uitleg in BIJZONDERE_CATEGORIE.items()]
+    return lines
+
+
+def interpretatie(column: str) -> Interpretatie | None:
+    return next((i for i in INTERPRETATIES if column in i.kolommen), None)
+
+
 @dataclass(frozen=True)
 class ColumnCheck:
     kind: str
@@ -109,6 +198,17 @@ class ColumnCheck:
     @property
     def conform(self) -> bool:
         return not self.extra
+
+    @property
+    def interpretaties(self) -> tuple[Interpretatie, ...]:
+        """The interpretations the file's columns rely on, in ``INTERPRETATIES`` order."""
+        allowed = ALLOWED.get(self.kind, {})
+        return tuple(i for i in INTERPRETATIES if any(c in self.columns and c in allowed for c in i.kolommen))
+
+    @property
+    def bijzonder(self) -> tuple[str, ...]:
+        """The file's columns with special-category data."""
+        return tuple(c for c in self.columns if c in BIJZONDERE_CATEGORIE and c in ALLOWED.get(self.kind, {}))
 
     def by_attribute(self) -> list[tuple[str, list[str]]]:
         """(art. 3 attribute, its columns) in file order; extra columns under 'niet in art. 3'."""

@@ -15,9 +15,9 @@ Layout under ``out`` (DESIGN.md)::
     audit/                          both parties' audit logs and evidence reports
 
 Each party runs ``pijler3.wave.run_wave`` from its own configuration, exactly as ``pijler3 run-wave`` does; the demo
-only starts the server and calls the two sides in turn. To show an art. 7 correction notice in each direction
-(``pijler3.meldingen``), the request VDAB opens in the last wave gets one line twice (the agencies' own request never
-holds a duplicate, so VDAB's check would find nothing), and VDAB answers the agencies' notice of that wave.
+only starts the server and calls the two sides in turn. The art. 7 correction notices (``pijler3.meldingen``) are
+the ones the parties' own checks find in the synthetic data; VDAB answers the agencies' notice of the last wave. The
+demo changes no file between the two parties: a party loads only what the other signed (``loading.check_signed``).
 
 ``demo.json`` records the parameters and whether the run completed: a completed run (or other parameters) is rebuilt
 from scratch, an interrupted one resumes.
@@ -114,9 +114,6 @@ def run_demo(
                 ("vdab", "complete"),
             )
             for party, expected in turns:
-                if (party, expected, wave) == ("vdab", "waiting", waves[-1]):
-                    run_wave(configs[party], wave, progress=say, stop_after="receive-request")
-                    _duplicate_a_request_line(configs[party], wave, say)
                 result = run_wave(configs[party], wave, progress=say)
                 if result.status == "waiting" and expected == "complete":
                     raise Pijler3Error(f"demo: {party} is still waiting at {result.waiting_for} in wave {wave}")
@@ -145,18 +142,6 @@ def run_demo(
         },
         notices,
     )
-
-
-def _duplicate_a_request_line(vdab: PartyConfig, wave: str, say: Callable[[str], None]) -> None:
-    """Give the request VDAB opened one line twice, so VDAB's check has something to notify (art. 7)."""
-    request = vdab.incoming / f"{wave}.aanvraag.csv"
-    if not request.is_file():  # a resumed demo: VDAB processed (and removed) the request before the interruption
-        return
-    lines = request.read_text(encoding="utf-8").splitlines(keepends=True)
-    if len(lines) > 1 and lines.count(lines[1]) == 1:
-        with request.open("a", encoding="utf-8") as handle:
-            handle.write(lines[1])
-        say(f"demo: one line of the request VDAB opened for {wave} doubled, to show VDAB's correction notice")
 
 
 def _answer_a_notice(configs: Mapping[Party, PartyConfig], wave: str, say: Callable[[str], None]) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ import json
 import os
 import re
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,33 +39,129 @@ Check = tuple[str, bool | None, str]
 
 RUNBOOK = "docs/datalek.md"
 MEASURES = "docs/maatregelen.md"
-_FAILURE_WORDS = ("fail", "refus", "reject", "quarantin", "broken", "denied")
-_FAILED_OUTCOMES = frozenset({"failed", "refused", "rejected", "quarantined", "error", "mislukt", "geweigerd"})
 _SHORT = 12
 
-EVENT_LABELS = {
-    "connect": "verbinding met de SFTP-server",
-    "upload": "opgeladen",
-    "download": "gedownload",
-    "delete": "verwijderd van de server",
-    "seal": "versleuteld en ondertekend",
-    "open": "handtekening geverifieerd en geopend",
-    "leg-done": "overdracht voltooid",
-    "leg-failed": "overdracht mislukt",
-    "step-done": "stap voltooid",
-    "step-failed": "stap mislukt",
-    "failure": "SFTP-fout",
-    "purge": "gegevens verwijderd (bewaartermijn)",
-    "publish-bi": "BI-bestand gepubliceerd",
-    "keys-generate": "sleutels aangemaakt",
-    "keys-rotate": "sleutels vernieuwd",
-    "keys-retire": "oude sleutel ingetrokken",
-    "melding-verzonden": "correctiemelding verzonden (art. 7)",
-    "melding-ontvangen": "correctiemelding ontvangen (art. 7)",
-    "melding-getoond": "records van een correctiemelding bekeken (art. 7)",
-    "melding-beantwoord": "correctiemelding beantwoord (art. 7)",
-    "melding-antwoord-ontvangen": "antwoord op correctiemelding ontvangen (art. 7)",
+HANDELING, STORING, WEIGERING, QUARANTAINE, HERSTART, ONBEKEND = (
+    "handeling",
+    "storing",
+    "weigering",
+    "quarantaine",
+    "herstart",
+    "onbekende gebeurtenis",
+)
+
+EVENTS: Mapping[str, tuple[str, str]] = {
+    "connect": ("verbinding met de SFTP-server", HANDELING),
+    "upload": ("opgeladen", HANDELING),
+    "download": ("gedownload", HANDELING),
+    "delete": ("verwijderd van de server", HANDELING),
+    "seal": ("versleuteld en ondertekend", HANDELING),
+    "open": ("handtekening geverifieerd en geopend", HANDELING),
+    "leg-done": ("overdracht voltooid", HANDELING),
+    "leg-failed": ("overdracht mislukt", STORING),
+    "step-done": ("stap voltooid", HANDELING),
+    "step-failed": ("stap mislukt", STORING),
+    "failure": ("SFTP-fout", STORING),
+    "quarantaine": ("envelop in quarantaine geplaatst", QUARANTAINE),
+    "wave-restart": ("meting opnieuw gestart (`--restart`)", HERSTART),
+    "purge": ("gegevens verwijderd (bewaartermijn)", HANDELING),
+    "publish-bi": ("BI-bestand gepubliceerd", HANDELING),
+    "publish-bi-failed": ("publicatie van het BI-bestand mislukt", STORING),
+    "keys-generate": ("sleutels aangemaakt", HANDELING),
+    "keys-rotate": ("sleutels vernieuwd", HANDELING),
+    "keys-retire": ("oude sleutel ingetrokken", HANDELING),
+    "melding-verzonden": ("correctiemelding verzonden (art. 7)", HANDELING),
+    "melding-ontvangen": ("correctiemelding ontvangen (art. 7)", HANDELING),
+    "melding-getoond": ("records van een correctiemelding bekeken (art. 7)", HANDELING),
+    "melding-beantwoord": ("correctiemelding beantwoord (art. 7)", HANDELING),
+    "melding-antwoord-ontvangen": ("antwoord op correctiemelding ontvangen (art. 7)", HANDELING),
 }
+"""Every audit event the package writes: its Dutch label and what it means for the DPO. Anything but a
+``handeling`` is listed under "Storingen, weigeringen, quarantaine en herhalingen"; so is an event missing here
+(``onbekende gebeurtenis``), so a new kind of event is never hidden. A test checks that every event the code records
+is in this table."""
+
+FOUTEN: Mapping[str, tuple[str, str]] = {
+    # the envelope (pijler3.envelope): refusals, the sender must act
+    "EnvelopeError": (
+        WEIGERING,
+        "De envelop werd geweigerd; niets werd geopend. Vraag de afzender ze opnieuw te sturen.",
+    ),
+    "MissingFileError": (WEIGERING, "Een van de drie bestanden van de envelop ontbrak; niets werd geopend."),
+    "SignatureError": (
+        WEIGERING,
+        "De handtekening van het manifest klopt niet met de vastgepinde sleutel van de afzender; niets werd geopend.",
+    ),
+    "UnknownSenderKeyError": (
+        WEIGERING,
+        "Het manifest is ondertekend met een sleutel die niet vastgepind is voor de afzender (onbekende of vervalste"
+        " afzender); niets werd geopend.",
+    ),
+    "ManifestError": (WEIGERING, "Het ondertekende manifest is misvormd of spreekt de sleutelbundel tegen."),
+    "WrongKindError": (WEIGERING, "De envelop bevat een ander soort bestand dan verwacht."),
+    "UnexpectedWaveError": (
+        WEIGERING,
+        "De envelop is ondertekend voor een andere meting of een ander soort bestand (mogelijk een herhaalde"
+        " oude envelop).",
+    ),
+    "ReplayError": (WEIGERING, "Deze meting van dit soort bestand werd al eerder geopend: een herhaalde envelop."),
+    "NotForUsError": (WEIGERING, "De envelop is versleuteld voor een sleutel die deze partij niet heeft."),
+    "TamperedError": (
+        WEIGERING,
+        "Het versleutelde bestand verschilt van wat de afzender ondertekende (gewijzigd onderweg of op de server).",
+    ),
+    "TruncatedError": (WEIGERING, "Het versleutelde bestand is korter dan wat de afzender ondertekende (afgebroken)."),
+    "DecryptionError": (WEIGERING, "Het versleutelde bestand is het ondertekende, maar kon niet ontsleuteld worden."),
+    "ContentMismatchError": (
+        WEIGERING,
+        "Het geopende bestand verschilt van wat de afzender ondertekende (hash, grootte of aantal rijen); het werd"
+        " niet geladen.",
+    ),
+    "OutputExistsError": (STORING, "Het bestand om in te openen bestond al; er werd niets overschreven."),
+    # the SFTP transport (pijler3.sftp.transport)
+    "SftpError": (STORING, "De SFTP-overdracht mislukte."),
+    "HostKeyError": (WEIGERING, "De SFTP-server werd geweigerd: zijn sleutel is onbekend of gewijzigd."),
+    "AuthError": (STORING, "Aanmelden op de SFTP-server werd geweigerd (gebruiker of sleutel)."),
+    "ConnectionFailed": (STORING, "De SFTP-server bleef onbereikbaar na alle nieuwe pogingen."),
+    "RemoteFileError": (STORING, "De SFTP-server weigerde een bestandsbewerking (map ontbreekt of geen rechten)."),
+    "RemoteFileChanged": (STORING, "Het bestand op de server veranderde tijdens de overdracht."),
+    "DownloadMismatch": (WEIGERING, "Het gedownloade bestand verschilt van het ondertekende manifest."),
+    "ConnectionRefusedError": (STORING, "De SFTP-server weigerde de verbinding (draait hij?)."),
+    "ConnectionResetError": (STORING, "De verbinding met de SFTP-server werd onderbroken."),
+    "ConnectionError": (STORING, "De verbinding met de SFTP-server mislukte."),
+    "TimeoutError": (STORING, "De SFTP-server antwoordde niet op tijd."),
+    "timeout": (STORING, "De SFTP-server antwoordde niet op tijd."),
+    "SSHException": (STORING, "Het SSH-protocol met de SFTP-server mislukte."),
+    "EOFError": (STORING, "De SFTP-server sloot de verbinding onverwacht."),
+    "OSError": (STORING, "Een bestand of map kon niet gelezen of geschreven worden."),
+    "FileNotFoundError": (STORING, "Een bestand of map ontbrak."),
+    "PermissionError": (STORING, "Geen toegang tot een bestand of map."),
+    # the wave and the rest of the package
+    "Pijler3Error": (STORING, "De opdracht mislukte; de melding aan de operator zegt wat te doen."),
+    "InputError": (STORING, "Een bestand of waarde was misvormd (de melding aan de operator noemt bestand en regel)."),
+    "ConfigError": (STORING, "Een configuratie- of sleutelprobleem: ontbrekend, onveilig of misvormd."),
+    "KeyPermissionError": (STORING, "Een privésleutel was leesbaar voor anderen en werd geweigerd."),
+    "KeyExistsError": (STORING, "Er bestonden al sleutels; er werd niets overschreven."),
+    "TemporaryFailure": (STORING, "Tijdelijk probleem: de server of de andere partij was nog niet klaar."),
+    "NotYetAvailable": (STORING, "Het bestand van de andere partij was er nog niet."),
+    "StepFailed": (STORING, "De eigen controle van de stap faalde (de melding aan de operator zegt wat te doen)."),
+    "ExtractChanged": (
+        WEIGERING,
+        "Het bronbestand veranderde sinds de aanvraag eruit gebouwd werd; de meting ging niet verder.",
+    ),
+    "ChainBroken": (STORING, "De hashketen van het auditlogboek is gebroken."),
+    "IOException": (STORING, "De databank was bezet door een ander programma of de schijf was vol."),
+    "CalledProcessError": (STORING, "Een hulpprogramma (dbt) eindigde met een fout."),
+    "RuntimeError": (STORING, "Een onverwachte fout in de software; de operator vindt de details in de uitvoer."),
+    "KeyboardInterrupt": (STORING, "Onderbroken door de operator (Ctrl-C)."),
+    "name-holds-insz": (
+        QUARANTAINE,
+        "De bestandsnaam bevatte een INSZ-nummer; de naam werd niet gelogd en de bestanden werden niet bewaard.",
+    ),
+}
+"""The reviewed map from the error type (or reason code) an event records to what the DPO reads. An error type
+missing here is still named in a Dutch sentence (``reden``)."""
+
 DIRECTIONS = {"sent": "verzonden", "received": "ontvangen"}
 FACT_LABELS = {
     "rows": "rijen",
@@ -107,11 +203,35 @@ def waves_in(config: PartyConfig) -> list[str]:
     return sorted(p.name for p in config.work.iterdir() if p.is_dir() and WAVE_PATTERN.match(p.name))
 
 
-def is_failure(event: Event) -> bool:
-    """Whether an audit event records a failure, refusal, rejection, quarantine or a retried attempt."""
+def soort(event: Event) -> str:
+    """What an audit event means for the DPO (see ``EVENTS``); a failed step or leg is a refusal when its error is."""
     name = str(event.get("event", ""))
-    outcome = str(event.get("outcome") or "").lower()
-    return any(word in name for word in _FAILURE_WORDS) or outcome in _FAILED_OUTCOMES or event.get("retried") is True
+    if name not in EVENTS:
+        return ONBEKEND
+    kind = EVENTS[name][1]
+    if kind == STORING and _error_type(event) in FOUTEN:
+        return FOUTEN[_error_type(event)][0]
+    return kind
+
+
+def is_failure(event: Event) -> bool:
+    """Whether an audit event records a failure, refusal, quarantine or restart, or is of a kind not in ``EVENTS``."""
+    return soort(event) != HANDELING
+
+
+def reden(event: Event) -> str:
+    """Why an event failed, as a Dutch sentence (``FOUTEN``), with the recorded type for the operator."""
+    recorded = str(event.get("error") or event.get("reason") or "")
+    if not recorded:
+        return ""
+    code = _error_type(event)
+    sentence = FOUTEN[code][1] if code in FOUTEN else "Onverwachte fout; de operator vindt de details in de uitvoer."
+    return f"{sentence} (technisch: `{code}`)"
+
+
+def _error_type(event: Event) -> str:
+    """The error type an event records: transport failures write ``Type: message``, the others only ``Type``."""
+    return str(event.get("error") or event.get("reason") or "").partition(":")[0].strip()
 
 
 def chain_anchors(config: PartyConfig) -> list[Anchor]:
@@ -168,8 +288,8 @@ def report_markdown(config: PartyConfig, wave: str | None = None, *, today: dt.d
         section, checks = _wave_section(config, name, by_wave.get(name, []), notes)
         sections += ["", f"## Meting {name}", "", *section]
         all_checks += checks
-    outside = [e for e in by_wave.get("", []) if is_failure(e)] if wave is None else []
-    failures = sum(1 for name in waves for e in by_wave.get(name, []) if is_failure(e)) + len(outside)
+    outside = by_wave.get("", []) if wave is None else []
+    failures = sum(1 for name in waves for e in by_wave.get(name, []) if is_failure(e)) + sum(map(is_failure, outside))
     failed_checks = [label for label, passed, _ in all_checks if passed is False]
     lines = [
         f"# Bewijsrapport {config.party}",
@@ -207,6 +327,8 @@ def report_markdown(config: PartyConfig, wave: str | None = None, *, today: dt.d
         "",
         *_keys_section(config),
         "",
+        *_key_events_section(events, notes),
+        "",
         "## Bewaartermijn (art. 3)",
         "",
         *_retention_section(config, events, today),
@@ -214,14 +336,21 @@ def report_markdown(config: PartyConfig, wave: str | None = None, *, today: dt.d
         "## Meldingen (art. 7)",
         "",
         *_notices_section(notices, today),
+        "",
+        "## Lezing van art. 3: interpretaties en bijzondere categorie",
+        "",
+        "Kolommen die verder gaan dan de letterlijke woorden van art. 3, met hun redenering, en de bijzondere "
+        f"categorie van persoonsgegevens. De twee DPO's aanvaarden ze schriftelijk in `{artikel3.ARTIKEL3_DOC}`; "
+        '"conform" hieronder geldt onder dat voorbehoud.',
+        "",
+        *artikel3.interpretaties_tabel(),
     ]
     if outside:
-        lines += [
-            "",
-            "## Storingen buiten een meting",
-            "",
-            *_failure_table(outside, notes),
-        ]
+        lines += ["", "## Buiten een meting", ""]
+        failed = [e for e in outside if is_failure(e)]
+        lines += ["### Storingen, weigeringen, quarantaine en herhalingen", ""]
+        lines += _failure_table(failed, notes) if failed else ["Geen."]
+        lines += ["", "### Wie deed wat (auditlogboek)", "", *_activity_table(outside, notes)]
     lines += sections
     if not waves:
         lines += ["", "Met deze configuratie is nog geen meting uitgevoerd."]
@@ -329,6 +458,24 @@ def _keys_section(config: PartyConfig) -> list[str]:
     return lines
 
 
+KEY_EVENTS = ("keys-generate", "keys-rotate", "keys-retire")
+
+
+def _key_events_section(events: list[Event], notes: _Footnotes) -> list[str]:
+    """Every key event of the log, in or outside a wave, whatever its outcome (README: the DPO sees every rotation)."""
+    found = [e for e in events if e.get("event") in KEY_EVENTS]
+    lines = [
+        "Sleutelgebeurtenissen in het auditlogboek (`pijler3 keys generate --config`, `keys rotate`, `keys retire`), "
+        "binnen en buiten een meting:",
+        "",
+    ]
+    if not found:
+        return [*lines, "Geen: de sleutels hierboven werden niet vernieuwd of ingetrokken sinds het logboek begon."]
+    lines += ["| tijd | handeling | door | details |", "|---|---|---|---|"]
+    lines += [f"| {_time(e.get('time'))} | {_label(e)} | {_who(e)} | {_cell(_facts(e, notes))} |" for e in found]
+    return lines
+
+
 def _retention_status(config: PartyConfig, today: dt.date) -> str:
     until = config.retention_until
     if until is None:
@@ -363,26 +510,51 @@ def _retention_section(config: PartyConfig, events: list[Event], today: dt.date)
     return lines
 
 
-def _manifests(config: PartyConfig, wave: str) -> list[tuple[str, dict[str, Any]]]:
+def _manifests(config: PartyConfig, wave: str) -> list[tuple[str, dict[str, Any], str]]:
+    """(direction, signed manifest, replaced) of every file of ``wave`` that crossed: the wave's own, the received
+    correction notices and answers (kept sealed in ``meldingen.kept_folder``) and, with the name of the folder that
+    keeps them, those a ``--restart`` replaced."""
+    folders = [(direction, config.work / wave / folder, "") for direction, folder in _FOLDERS]
+    restarts = config.work / "herstart"
+    if restarts.is_dir():
+        for kept in sorted(p for p in restarts.iterdir() if p.name.startswith(f"{wave}-")):
+            folders += [(direction, kept / folder, kept.name) for direction, folder in _FOLDERS]
+    kept_notices = meldingen.kept_folder(config)
+    folders += [("received", kept_notices, ""), ("received", kept_notices / "antwoorden", "")]
     found = []
-    for direction, folder in (("sent", "verzonden"), ("received", "ontvangen")):
-        base = config.work / wave / folder
+    for direction, base, replaced in folders:
         if base.is_dir():
             for path in sorted(base.glob(f"*{MANIFEST_SUFFIX}")):
                 try:
-                    found.append((direction, json.loads(path.read_text(encoding="utf-8"))))
+                    manifest = json.loads(path.read_text(encoding="utf-8"))
                 except (OSError, ValueError) as exc:
                     raise InputError(f"{path}: unreadable manifest ({exc})") from exc
+                if manifest.get("wave") == wave:
+                    found.append((direction, manifest, replaced))
     return found
 
 
-def _steps(config: PartyConfig, wave: str) -> dict[str, dict[str, Any]]:
+_FOLDERS = (("sent", "verzonden"), ("received", "ontvangen"))
+
+
+def _steps(config: PartyConfig, wave: str, folder: Path | None = None) -> dict[str, dict[str, Any]]:
     records = {}
     for step in STEPS[config.party]:
-        path = config.work / wave / "stappen" / f"{step.name}.json"
+        path = (folder or config.work / wave) / "stappen" / f"{step.name}.json"
         if path.is_file():
             records[step.name] = json.loads(path.read_text(encoding="utf-8"))
     return records
+
+
+def _replaced_steps(config: PartyConfig, wave: str) -> list[tuple[str, dict[str, dict[str, Any]]]]:
+    """The step records a ``--restart`` of ``wave`` kept, per kept folder."""
+    restarts = config.work / "herstart"
+    if not restarts.is_dir():
+        return []
+    return [
+        (kept.name, _steps(config, wave, kept))
+        for kept in sorted(p for p in restarts.iterdir() if p.is_dir() and p.name.startswith(f"{wave}-"))
+    ]
 
 
 def _wave_section(
@@ -397,9 +569,11 @@ def _wave_section(
             "versleuteld | sleutel afzender / ontvanger |",
             "|---|---|---|---|---|---|---|",
         ]
-        for direction, m in manifests:
+        for direction, m, replaced in manifests:
+            note = f" — **vervangen** bij herstart, bewaard in `{replaced}`" if replaced else ""
             lines.append(
-                f"| {DIRECTIONS[direction]} ({m['sender']} → {m['recipient']}) | {m['kind']}: `{m['file_name']}` | "
+                f"| {DIRECTIONS[direction]} ({m['sender']} → {m['recipient']}){note} | {m['kind']}: "
+                f"`{m['file_name']}` | "
                 f"{_time(m['created_at'])} | {getal(m['row_count'])} | "
                 f"{getal(m['plaintext_size'])} / {getal(m['ciphertext_size'])} "
                 f"| {notes.ref(m['plaintext_sha256'])} / {notes.ref(m['ciphertext_sha256'])} | "
@@ -407,7 +581,7 @@ def _wave_section(
             )
     else:
         lines.append("Nog geen bestand uitgewisseld.")
-    column_lines, column_checks = _columns_section(steps)
+    column_lines, column_checks = _columns_section(_exchanged_columns(steps, _replaced_steps(config, wave), events))
     lines += ["", "### Kolommen van elk uitgewisseld bestand, getoetst aan art. 3", "", *column_lines]
     checks = _checks(config, wave, events, manifests, steps) + column_checks
     lines += ["", "### Controles", "", *_checks_table(checks)]
@@ -438,36 +612,69 @@ def _wave_section(
     return lines, checks
 
 
-def _columns_section(steps: dict[str, dict[str, Any]]) -> tuple[list[str], list[Check]]:
+_COLUMN_EVENTS = {
+    "melding-ontvangen": "ontvangen",
+    "melding-antwoord-ontvangen": "ontvangen",
+    "melding-beantwoord": "verzonden",
+}
+"""Events that record the columns of a file that crossed outside a wave step (art. 7 notices and answers)."""
+
+
+def _exchanged_columns(
+    steps: dict[str, dict[str, Any]], replaced: list[tuple[str, dict[str, dict[str, Any]]]], events: list[Event]
+) -> list[tuple[str, str, str, str | None]]:
+    """(kind, direction, where it is recorded, comma-separated columns) of every file of the wave that crossed."""
+    found = []
+    for label, records in [("", steps), *((f", vervangen bij herstart, bewaard in `{k}`", r) for k, r in replaced)]:
+        for name, record in records.items():
+            details = record.get("details", {})
+            if details.get("kind"):
+                direction = "verzonden" if name.startswith(("send", "share")) else "ontvangen"
+                found.append((str(details["kind"]), direction, f"stap {name}{label}", details.get("columns")))
+    for e in events:
+        if e.get("event") in _COLUMN_EVENTS and e.get("kind"):
+            where = f"{_label(e)} {e.get('melding_id') or ''}".strip()
+            columns = e.get("columns")
+            found.append((str(e["kind"]), _COLUMN_EVENTS[str(e["event"])], where, str(columns) if columns else None))
+    return found
+
+
+def _columns_section(files: list[tuple[str, str, str, str | None]]) -> tuple[list[str], list[Check]]:
     lines: list[str] = []
     checks: list[Check] = []
-    for name, record in steps.items():
-        details = record.get("details", {})
-        kind, columns = details.get("kind"), details.get("columns")
-        if not kind:
-            continue
-        direction = "verzonden" if name.startswith(("send", "share")) else "ontvangen"
-        label = f"kolommen van {kind} ({direction}) getoetst aan art. 3"
+    for kind, direction, where, columns in files:
+        label = f"kolommen van {kind} ({direction}, {where}) getoetst aan art. 3"
         if not columns:
-            checks.append((label, None, "kolommen niet geregistreerd in het stapverslag"))
+            checks.append((label, None, "kolommen niet geregistreerd"))
             continue
-        check = artikel3.check_columns(str(kind), str(columns).split(","))
-        verdict = "conform" if check.conform else f"**NIET conform**: niet in art. 3: {', '.join(check.extra)}"
+        check = artikel3.check_columns(kind, columns.split(","))
+        read = [i.code for i in check.interpretaties]
+        agreed = f", waarvan volgens interpretatie {', '.join(read)} ({artikel3.ARTIKEL3_DOC})" if read else ""
+        special = f"; bijzondere categorie (art. 9 AVG): {', '.join(check.bijzonder)}" if check.bijzonder else ""
         checks.append(
             (
                 label,
                 check.conform,
-                f"{_columns(len(check.columns))}, alle in art. 3"
+                f"{_columns(len(check.columns))}, alle in art. 3{agreed}{special}"
                 if check.conform
                 else f"niet in art. 3: {', '.join(check.extra)}",
             )
         )
+        verdict = (
+            ("conform" if not read else f"conform mits de interpretaties {', '.join(read)} aanvaard zijn")
+            if check.conform
+            else f"**NIET conform**: niet in art. 3: {', '.join(check.extra)}"
+        )
         lines += [
-            f"**{kind}** ({direction}, stap {name}): {_columns(len(check.columns))} — {verdict}.",
+            f"**{kind}** ({direction}, {where}): {_columns(len(check.columns))} — {verdict}.",
             "",
-            "| gegeven volgens art. 3 | kolommen in het bestand |",
-            "|---|---|",
-            *(f"| {attribute} | {', '.join(f'`{c}`' for c in cols)} |" for attribute, cols in check.by_attribute()),
+            "| gegeven volgens art. 3 | kolommen in het bestand | lezing |",
+            "|---|---|---|",
+            *(
+                f"| {attribute} | {', '.join(f'`{c}`' for c in cols)} | "
+                f"{'technisch' if attribute.startswith('technisch') else _reading(cols)} |"
+                for attribute, cols in check.by_attribute()
+            ),
             "",
         ]
     if not lines:
@@ -475,18 +682,28 @@ def _columns_section(steps: dict[str, dict[str, Any]]) -> tuple[list[str], list[
     return lines, checks
 
 
+def _reading(columns: list[str]) -> str:
+    """How the columns follow from art. 3: literally, by an agreed interpretation, and whether they are special."""
+    literal = [c for c in columns if artikel3.interpretatie(c) is None]
+    parts = ["letterlijk" + (f": {', '.join(f'`{c}`' for c in literal)}" if len(literal) < len(columns) else "")]
+    parts = parts if literal else []
+    parts += [f"**interpretatie {i.code}**" for i in artikel3.INTERPRETATIES if set(i.kolommen) & set(columns)]
+    parts += [f"**{artikel3.BIJZONDERE_CATEGORIE[c]}**" for c in columns if c in artikel3.BIJZONDERE_CATEGORIE]
+    return "; ".join(parts)
+
+
 def _checks(
     config: PartyConfig,
     wave: str,
     events: list[Event],
-    manifests: list[tuple[str, dict[str, Any]]],
+    manifests: list[tuple[str, dict[str, Any], str]],
     steps: dict[str, dict[str, Any]],
 ) -> list[Check]:
     results: list[Check] = []
     opened = {str(e.get("kind")) for e in events if e.get("event") == "open" and e.get("wave") == wave}
     downloads = {str(e.get("sha256")) for e in events if e.get("event") == "download"}
     uploads = {str(e.get("sha256")) for e in events if e.get("event") == "upload"}
-    for direction, m in manifests:
+    for direction, m, _ in manifests:
         kind = m["kind"]
         short = f"`{m['ciphertext_sha256'][:_SHORT]}…`"
         if direction == "received":
@@ -606,17 +823,28 @@ def _failure_table(failures: Iterable[Event], notes: _Footnotes) -> list[str]:
     lines = ["| tijd | wat | door | SFTP-account | waarom | herhaald |", "|---|---|---|---|---|---|"]
     for e in failures:
         what = " ".join(
-            str(v) for v in (_label(e), e.get("step") or e.get("leg") or e.get("action"), e.get("remote_path")) if v
+            str(v) for v in (_label(e), e.get("step") or e.get("leg") or e.get("action"), e.get("kind")) if v
         )
-        reason = e.get("error") or e.get("reason") or e.get("outcome") or ""
         attempt = f"poging {e.get('attempt')}" if e.get("attempt") else ""
         retried = e.get("retried")
         again = "ja, automatisch" if retried is True else "nee" if retried is False else "bij een volgende run"
         lines.append(
-            f"| {_time(e.get('time'))} | {_cell(what)} | {_who(e)} | {e.get('user') or ''} | {_cell(str(reason))} | "
-            f"{', '.join(x for x in (attempt, again) if x)} |"
+            f"| {_time(e.get('time'))} | **{soort(e)}**: {_cell(what)} | {_who(e)} | {e.get('user') or ''} | "
+            f"{_cell(_why(e, notes))} | {', '.join(x for x in (attempt, again) if x)} |"
         )
     return lines
+
+
+def _why(e: Event, notes: _Footnotes) -> str:
+    if e.get("event") == "wave-restart":
+        return (
+            f"De meting werd opnieuw gestart; de vorige stapverslagen en manifesten zijn bewaard in "
+            f"`{Path(str(e.get('kept_in') or '')).name}` en {getal(e.get('files_removed'))} gebouwde bestanden werden"
+            " verwijderd. De vervangen bestanden staan hieronder bij de uitgewisselde bestanden."
+        )
+    if soort(e) == ONBEKEND:
+        return f"Gebeurtenis `{e.get('event')}` is (nog) niet beschreven in dit rapport: {_facts(e, notes)}"
+    return reden(e) or _facts(e, notes)
 
 
 def _activity_table(events: list[Event], notes: _Footnotes) -> list[str]:
@@ -632,16 +860,26 @@ def _activity_table(events: list[Event], notes: _Footnotes) -> list[str]:
 
 def _facts(e: Event, notes: _Footnotes) -> str:
     parts = []
-    for key in ("step", "leg", "kind", "melding_id", "remote_path", "file", "waves", "fingerprint"):
+    for key in ("step", "leg", "kind", "melding_id", "remote_path", "file", "waves", "key_folder"):
         if e.get(key):
-            parts.append(f"`{e[key]}`" if key in ("remote_path", "file") else str(e[key]))
+            parts.append(f"`{e[key]}`" if key in ("remote_path", "file", "key_folder") else str(e[key]))
     if isinstance(e.get("size"), int):
         parts.append(f"{getal(e['size'])} bytes")
+    if isinstance(e.get("rows"), int):
+        parts.append(f"{getal(e['rows'])} rijen")
     if e.get("event") in ("upload", "download", "open", "seal") and e.get("sha256"):
         parts.append(notes.ref(e["sha256"]))
+    for key in ("fingerprint", "age_key", "signing_key"):
+        if e.get(key):
+            parts.append(f"{_KEY_LABELS[key]} {notes.ref(e[key])}")
     if e.get("event") == "connect" and e.get("host"):
         parts.append(f"{e.get('host')}:{e.get('port')}")
+    if e.get("event") == "wave-restart":
+        parts.append(f"bewaard in `{Path(str(e.get('kept_in') or '')).name}`")
     return ", ".join(parts)
+
+
+_KEY_LABELS = {"fingerprint": "sleutel", "age_key": "nieuwe age-sleutel", "signing_key": "nieuwe handtekeningsleutel"}
 
 
 def _fact(key: str) -> str:
@@ -660,7 +898,7 @@ def _columns(count: int) -> str:
 
 def _label(e: Event) -> str:
     name = str(e.get("event", ""))
-    return EVENT_LABELS.get(name, name)
+    return EVENTS[name][0] if name in EVENTS else f"`{name}`"
 
 
 def _who(e: Event) -> str:

@@ -475,3 +475,26 @@ def _quarantine(
         reason=type(reason).__name__,
         kept_in=str(quarantine),
     )
+
+
+def received_manifest(config: PartyConfig, wave: str, kind: Kind) -> Manifest:
+    """The manifest of the ``kind`` envelope the receive leg opened for ``wave``, its signature verified again with
+    the sender's pinned keys: what a load of the opened file is compared with (``loading.check_signed``)."""
+    marker = config.work / wave / f"{kind}.ontvangen.json"
+    try:
+        received = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise envelope.MissingFileError(
+            f"{marker}: no record of the {kind} received for wave {wave} ({exc}); run its receive leg first"
+        ) from None
+    kept = config.work / wave / "ontvangen" / f"{Path(str(received.get('file'))).name}{MANIFEST_SUFFIX}"
+    signature = kept.with_name(kept.name.removesuffix(MANIFEST_SUFFIX) + SIGNATURE_SUFFIX)
+    if not (kept.is_file() and signature.is_file()):
+        raise envelope.MissingFileError(
+            f"{kept}: the signed manifest of the received {kind} is gone, so the opened file cannot be checked against"
+            f" it; nothing was loaded. Start the wave over (pijler3 run-wave --restart) and ask the sender again"
+        )
+    manifest = envelope.verify_manifest(kept, signature, load_bundle(config.peer_bundle))
+    if (manifest.wave, manifest.kind, manifest.ciphertext_sha256) != (wave, kind, received.get("ciphertext_sha256")):
+        raise envelope.ManifestError(f"{kept}: not the manifest of the {kind} envelope opened for wave {wave}")
+    return manifest

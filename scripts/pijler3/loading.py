@@ -31,6 +31,7 @@ import duckdb
 
 from pijler3.digest import sha256_file
 from pijler3.duck import memory_limit
+from pijler3.envelope import ContentMismatchError, Manifest
 from pijler3.errors import InputError
 
 Bron = Literal["kbi", "vdab"]
@@ -151,43 +152,74 @@ def check_extract_folder(bron: Bron, folder: Path) -> dict[str, Path]:
 
 
 def load_exchange_csv(
-    path: Path, database: Path, table: str, *, columns: Sequence[str] = ("insz",), delimiter: str = ","
+    path: Path,
+    database: Path,
+    table: str,
+    *,
+    signed: Manifest | None = None,
+    columns: Sequence[str] = ("insz",),
+    delimiter: str = ",",
 ) -> LoadedTable:
     """Load a one-off exchange CSV (by default a header ``insz`` and one column) into ``table`` (``schema.name``).
 
     Same strict parsing and lineage as the KBI files; the default dialect is what DuckDB's ``COPY`` writes (``,``).
+    ``signed``: the verified manifest of the envelope the file came out of (``check_signed``).
     """
     if not _IDENTIFIER.fullmatch(table):
         raise ValueError(f"table name {table!r} must be a lower-case identifier, optionally schema-qualified")
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: file not found")
-    return _execute(database, [_plan_csv(path, table, tuple(columns), delimiter)])[0]
+    return _execute(database, [_plan_csv(path, table, tuple(columns), delimiter)], signed=signed)[0]
 
 
-def load_exchange_parquet(path: Path, database: Path, table: str, *, columns: Mapping[str, str]) -> LoadedTable:
+def load_exchange_parquet(
+    path: Path, database: Path, table: str, *, columns: Mapping[str, str], signed: Manifest | None = None
+) -> LoadedTable:
     """Load a typed exchange file (the enrichment, Parquet) into ``table`` with the same checks and lineage as the
-    VDAB extract: exactly ``columns`` (name -> DuckDB type), in one transaction."""
+    VDAB extract: exactly ``columns`` (name -> DuckDB type), in one transaction; ``signed`` as for the CSV."""
     if not _IDENTIFIER.fullmatch(table):
         raise ValueError(f"table name {table!r} must be a lower-case identifier, optionally schema-qualified")
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: file not found")
-    return _execute(database, [_plan_parquet(path, table, columns)])[0]
+    return _execute(database, [_plan_parquet(path, table, columns)], signed=signed)[0]
 
 
-def _execute(database: Path, plans: Sequence[_Plan], require_rows: Collection[str] = ()) -> list[LoadedTable]:
+def check_signed(path: Path, manifest: Manifest, *, sha256: str, rows: int | None = None) -> None:
+    """Refuse (``ContentMismatchError``, exit code 4) a received file whose sha-256 or row count is not what its
+    sender signed: it was changed after the envelope was opened, and what is loaded must be what was signed."""
+    if sha256 == manifest.plaintext_sha256 and rows in (None, manifest.row_count):
+        return
+    found = f"sha-256 {sha256[:12]}…" + (f" and {rows} rows" if rows is not None else "")
+    raise ContentMismatchError(
+        f"{path}: {found}, but {manifest.sender} signed sha-256 {manifest.plaintext_sha256[:12]}… and"
+        f" {manifest.row_count} rows for {manifest.kind} {manifest.wave}: the file changed after it was opened, so"
+        f" nothing was loaded. Find out who changed it (docs/datalek.md), then ask {manifest.sender} to send it again"
+        " and start the wave over (pijler3 run-wave --restart)"
+    )
+
+
+def _execute(
+    database: Path, plans: Sequence[_Plan], require_rows: Collection[str] = (), *, signed: Manifest | None = None
+) -> list[LoadedTable]:
+    if signed is not None:
+        # Before anything is written: the file as it was hashed for its lineage column.
+        for plan in plans:
+            check_signed(plan.path, signed, sha256=plan.sha256)
     created = not database.exists()
     try:
-        return _load_plans(database, plans, require_rows)
-    except InputError:
+        return _load_plans(database, plans, require_rows, signed)
+    except (InputError, ContentMismatchError):
         if created:  # a failed first load leaves no database file behind
             for leftover in (database, database.with_name(database.name + ".wal")):
                 leftover.unlink(missing_ok=True)
         raise
 
 
-def _load_plans(database: Path, plans: Sequence[_Plan], require_rows: Collection[str]) -> list[LoadedTable]:
+def _load_plans(
+    database: Path, plans: Sequence[_Plan], require_rows: Collection[str], signed: Manifest | None
+) -> list[LoadedTable]:
     con = duckdb.connect(str(database))
     try:
         con.execute("set preserve_insertion_order = true")
@@ -208,6 +240,13 @@ def _load_plans(database: Path, plans: Sequence[_Plan], require_rows: Collection
                         f"{current.path}: holds a header but no rows; nothing to exchange. Export the file again"
                         " (check the export's selection) and run the command again"
                     )
+                if signed is not None:
+                    # The rows as loaded, and the file hashed again: it may have changed while DuckDB read it.
+                    try:
+                        check_signed(current.path, signed, sha256=sha256_file(current.path), rows=int(row[0]))
+                    except ContentMismatchError:
+                        con.execute("rollback")
+                        raise
                 loaded.append(LoadedTable(current.table, current.path, int(row[0]), current.sha256))
             con.execute("commit")
         except duckdb.Error as exc:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import tempfile
 from collections import Counter
@@ -53,6 +54,7 @@ from pijler3.errors import ConfigError, InputError
 from pijler3.files import atomic_write, exclusive_lock, read_json_entries, write_json
 from pijler3.keys import PARTIES, Party, other_party
 from pijler3.legs import KeptEnvelope, LegResult, receive_kept, run_leg
+from pijler3.loading import check_signed
 
 REDENEN: Mapping[str, str] = {
     "insz_onbekend_bij_vdab": "door de Agentschappen naar VDAB toegeleid, maar het INSZ-nummer is niet gekend bij VDAB",
@@ -295,10 +297,19 @@ def laad_binnenkomend(config: PartyConfig) -> Geladen:
             sender=melding.afzender,
             rows=melding.rijen,
             due=melding.uiterlijk,
+            kind="melding",
+            columns=",".join(MELDING_COLUMNS),
             **_counts(melding.aantallen),
         )
     for melding in answered:
-        audit.record("melding-antwoord-ontvangen", melding_id=melding.id, wave=melding.golf, sender=melding.ontvanger)
+        audit.record(
+            "melding-antwoord-ontvangen",
+            melding_id=melding.id,
+            wave=melding.golf,
+            sender=melding.ontvanger,
+            kind="antwoord",
+            columns=",".join(ANTWOORD_COLUMNS),
+        )
     return Geladen(tuple(received), tuple(answered), notices.refused + answers.refused)
 
 
@@ -306,7 +317,10 @@ def _read_and_remove(kept: KeptEnvelope, header: tuple[str, ...]) -> list[dict[s
     """The rows of an opened envelope's plaintext, which is deleted right after it is read."""
     plaintext = kept.opened.plaintext
     try:
-        return _read_csv(plaintext.read_bytes(), header, kept.sealed.name)
+        data = plaintext.read_bytes()
+        rows = _read_csv(data, header, kept.sealed.name)
+        check_signed(plaintext, kept.opened.manifest, sha256=hashlib.sha256(data).hexdigest())
+        return rows
     finally:
         plaintext.unlink()
 
@@ -381,7 +395,15 @@ def beantwoord(config: PartyConfig, notice_id: str, tekst: str) -> Melding:
             received = replace(received, antwoord=tekst, beantwoord_op=utc_timestamp())
             _upsert(notices, received)
     audit = AuditLog(config.audit_log, config.party)
-    audit.record("melding-beantwoord", melding_id=notice_id, wave=wave, sender=sender, on_time=_on_time(received))
+    audit.record(
+        "melding-beantwoord",
+        melding_id=notice_id,
+        wave=wave,
+        sender=sender,
+        on_time=_on_time(received),
+        kind="antwoord",
+        columns=",".join(ANTWOORD_COLUMNS),
+    )
     _send_csv(
         config,
         wave,

@@ -56,7 +56,7 @@ from pijler3.exchange_files import VERRIJKING_SCHEMA, exporteer_aanvraag, export
 from pijler3.files import write_json
 from pijler3.gepseudonimiseerd import DATASET_TABLE, exporteer_dataset
 from pijler3.keys import PSEUDONYM_KEY_FILE, Party, load_bundle, load_identities, load_signing_key
-from pijler3.legs import NotYetAvailable, run_leg
+from pijler3.legs import NotYetAvailable, received_manifest, run_leg
 from pijler3.loading import (
     VDAB_PARQUET_COLUMNS,
     check_extract_folder,
@@ -491,7 +491,11 @@ def _load_enrichment(run: Run) -> Details:
     details = _load_kbi(run)
     _check_same_kbi_extract(run, details)  # it may have changed while it was loaded
     loaded = load_exchange_parquet(
-        run.incoming("verrijking", ".parquet"), run.restricted, "uitwisseling.verrijking", columns=VERRIJKING_SCHEMA
+        run.incoming("verrijking", ".parquet"),
+        run.restricted,
+        "uitwisseling.verrijking",
+        columns=VERRIJKING_SCHEMA,
+        signed=received_manifest(run.config, run.wave, "verrijking"),
     )
     return {**details, "verrijking_rows": loaded.rijen, "verrijking_sha256": loaded.sha256}
 
@@ -743,7 +747,12 @@ def _load_vdab(run: Run) -> Details:
 
 
 def _load_request(run: Run) -> Details:
-    loaded = load_exchange_csv(run.incoming("aanvraag", ".csv"), run.vdab_db, "uitwisseling.aanvraag")
+    loaded = load_exchange_csv(
+        run.incoming("aanvraag", ".csv"),
+        run.vdab_db,
+        "uitwisseling.aanvraag",
+        signed=received_manifest(run.config, run.wave, "aanvraag"),
+    )
     return {"rows": loaded.rijen, "sha256": loaded.sha256}
 
 

@@ -10,6 +10,7 @@ import click
 from pijler3 import keys
 from pijler3.audit import AuditLog
 from pijler3.config import load_config
+from pijler3.errors import ConfigError
 
 _config_option = click.option(
     "--config",
@@ -44,10 +45,29 @@ def command() -> None:
     is_flag=True,
     help="Allow a key folder inside a git work tree (refused by default: private keys do not belong in a clone).",
 )
-def generate(party: str, folder: Path, force: bool, inside_git_work_tree: bool) -> None:
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The party's configuration, when it exists already: its audit log records the new keys.",
+)
+def generate(party: str, folder: Path, force: bool, inside_git_work_tree: bool, config_path: Path | None) -> None:
     """Create age.key and signing.pem (mode 0600), bundle.json (to hand to the other party) and, for the agencies,
     pseudonym.key (kept, never replaced, when it exists). The folder must be outside any git work tree."""
+    config = load_config(config_path) if config_path is not None else None
+    if config is not None and config.party != party:
+        raise ConfigError(
+            f"{config_path} is the configuration of {config.party}, not of {party}; pass --party {config.party}"
+        )
     generated = keys.generate(cast(keys.Party, party), folder, force=force, inside_git_work_tree=inside_git_work_tree)
+    if config is not None:
+        AuditLog(config.audit_log, config.party).record(
+            "keys-generate",
+            key_folder=folder.name,
+            replaced=force,
+            age_key=generated.bundle.age_recipients[0].fingerprint,
+            signing_key=generated.bundle.signing_keys[0].fingerprint,
+        )
     click.echo(f"keys for {party} in {folder}; hand {folder / keys.BUNDLE_FILE} to the other party")
     if generated.pseudonym_key is not None:
         state = "existing one kept: a new one would unlink earlier waves" if generated.pseudonym_key_kept else "new"
