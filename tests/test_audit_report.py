@@ -171,11 +171,10 @@ def test_a_failed_check_and_a_column_outside_art3_show_as_failed(demo_copy: Path
     (steps / "share-dataset.json").write_text(json.dumps(record))
     text = report(demo_copy, "agentschap", tmp_path)
     assert re.search(r"scan op INSZ-nummers .*\| \*\*MISLUKT\*\* \| [\d.]+ bestanden, 3 vondst", text)
-    assert re.search(
-        r"kolommen van gepseudonimiseerd \(verzonden\) .*\| \*\*MISLUKT\*\* \| niet in art. 3: geboorte", text
-    )
+    label = r"kolommen van gepseudonimiseerd \(verzonden, stap share-dataset\) "
+    assert re.search(label + r".*\| \*\*MISLUKT\*\* \| niet in art. 3: geboorte", text)
     assert "45 kolommen — **NIET conform**: niet in art. 3: geboortedatum" in text
-    assert "| **niet in art. 3** | `geboortedatum` |" in text
+    assert "| **niet in art. 3** | `geboortedatum` | — |" in text
     assert re.search(r"\| controles \(alle metingen\) \| \*\*2 van \d+ MISLUKT\*\*", text)
 
 

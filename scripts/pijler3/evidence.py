@@ -648,6 +648,7 @@ def _columns_section(files: list[tuple[str, str, str, str | None]]) -> tuple[lis
             checks.append((label, None, "kolommen niet geregistreerd"))
             continue
         check = artikel3.check_columns(kind, columns.split(","))
+        allowed = artikel3.ALLOWED.get(kind, {})
         read = [i.code for i in check.interpretaties]
         agreed = f", waarvan volgens interpretatie {', '.join(read)} ({artikel3.ARTIKEL3_DOC})" if read else ""
         special = f"; bijzondere categorie (art. 9 AVG): {', '.join(check.bijzonder)}" if check.bijzonder else ""
@@ -671,8 +672,7 @@ def _columns_section(files: list[tuple[str, str, str, str | None]]) -> tuple[lis
             "| gegeven volgens art. 3 | kolommen in het bestand | lezing |",
             "|---|---|---|",
             *(
-                f"| {attribute} | {', '.join(f'`{c}`' for c in cols)} | "
-                f"{'technisch' if attribute.startswith('technisch') else _reading(cols)} |"
+                f"| {attribute} | {', '.join(f'`{c}`' for c in cols)} | {_reading(attribute, cols, allowed)} |"
                 for attribute, cols in check.by_attribute()
             ),
             "",
@@ -682,8 +682,12 @@ def _columns_section(files: list[tuple[str, str, str, str | None]]) -> tuple[lis
     return lines, checks
 
 
-def _reading(columns: list[str]) -> str:
+def _reading(attribute: str, columns: list[str], allowed: Mapping[str, str]) -> str:
     """How the columns follow from art. 3: literally, by an agreed interpretation, and whether they are special."""
+    if columns[0] not in allowed:
+        return "—"
+    if attribute.startswith("technisch"):
+        return "technisch"
     literal = [c for c in columns if artikel3.interpretatie(c) is None]
     parts = ["letterlijk" + (f": {', '.join(f'`{c}`' for c in literal)}" if len(literal) < len(columns) else "")]
     parts = parts if literal else []
