@@ -115,7 +115,11 @@ def test_a_wave_waits_with_75_refuses_an_extract_changed_since_its_request_and_c
     # The evidence report shows every request that was uploaded, the replaced one marked, the restart and the refusal
     # in Dutch (issue 21: 3 uploaded, 1 shown; "wave-restart" untranslated, empty details; "ExtractChanged").
     text = evidence.report_markdown(load_config(demo_copy / "agentschap" / "agentschap.toml"), wave)
-    uploaded = {e["sha256"] for e in events if e["event"] == "upload" and e.get("kind") == "aanvraag"}
+    uploaded = {
+        e["sha256"]
+        for e in events
+        if e["event"] == "upload" and str(e["remote_path"]).endswith(f"{wave}.aanvraag.csv.age")
+    }
     shown = [line for line in text.splitlines() if f"| aanvraag: `{wave}.aanvraag.csv` |" in line]
     assert len(shown) == len(uploaded) == 2
     assert [f"vervangen** bij herstart, bewaard in `{kept[0].name}`" in line for line in shown] == [False, True]

@@ -75,6 +75,16 @@ EVENTS: Mapping[str, tuple[str, str]] = {
     "melding-getoond": ("records van een correctiemelding bekeken (art. 7)", HANDELING),
     "melding-beantwoord": ("correctiemelding beantwoord (art. 7)", HANDELING),
     "melding-antwoord-ontvangen": ("antwoord op correctiemelding ontvangen (art. 7)", HANDELING),
+    "melding-antwoord-verzonden": ("antwoord op correctiemelding verzonden (art. 7)", HANDELING),
+    "restricted-removed": ("afgeschermde databank verwijderd na een mislukte stap", HANDELING),
+    "window-refused": ("geweigerd: buiten de looptijd van de overeenkomst (art. 5, 12)", WEIGERING),
+    "step-interrupted": ("stap onderbroken (Ctrl-C)", STORING),
+    "interrupted": ("opdracht onderbroken (Ctrl-C)", STORING),
+    "close-started": ("afsluiting van het protocol begonnen (art. 12)", HANDELING),
+    "file-destroyed": ("databank of bestand vernietigd (afsluiting)", HANDELING),
+    "overwritten-unlinked": ("bestand overschreven en verwijderd (afsluiting)", HANDELING),
+    "key-destroyed": ("privésleutel overschreven en vernietigd (afsluiting)", HANDELING),
+    "close-done": ("protocol afgesloten: gegevens en sleutels vernietigd", HANDELING),
 }
 """Every audit event the package writes: its Dutch label and what it means for the DPO. Anything but a
 ``handeling`` is listed under "Storingen, weigeringen, quarantaine en herhalingen"; so is an event missing here
@@ -154,6 +164,16 @@ FOUTEN: Mapping[str, tuple[str, str]] = {
     "CalledProcessError": (STORING, "Een hulpprogramma (dbt) eindigde met een fout."),
     "RuntimeError": (STORING, "Een onverwachte fout in de software; de operator vindt de details in de uitvoer."),
     "KeyboardInterrupt": (STORING, "Onderbroken door de operator (Ctrl-C)."),
+    "OutsideAgreement": (
+        WEIGERING,
+        "De meting valt buiten de looptijd van de samenwerkingsovereenkomst (art. 5, 12); niets werd gelezen of"
+        " verzonden.",
+    ),
+    "WaveStartedOver": (STORING, "De andere partij begon de meting opnieuw en stuurde een nieuw bestand."),
+    "PublicationRefused": (
+        WEIGERING,
+        "Een bestand dat de afgeschermde laag zou verlaten, bevatte wat er niet in mag; het werd niet gepubliceerd.",
+    ),
     "name-holds-insz": (
         QUARANTAINE,
         "De bestandsnaam bevatte een INSZ-nummer; de naam werd niet gelogd en de bestanden werden niet bewaard.",
