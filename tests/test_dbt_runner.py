@@ -52,7 +52,8 @@ def _tiny_project(root: Path) -> Path:
     project = root / "project"
     (project / "models").mkdir(parents=True)
     (project / "dbt_project.yml").write_text(
-        "name: pijler3\nversion: '1.0'\nprofile: pijler3\nconfig-version: 2\n", encoding="utf-8"
+        "name: pijler3\nversion: '1.0'\nprofile: pijler3\nconfig-version: 2\ntest-paths: [tests/dbt]\n",
+        encoding="utf-8",
     )
     (project / "models" / "golf.sql").write_text("select '{{ var(\"golf\") }}' as golf\n", encoding="utf-8")
     return project
@@ -81,6 +82,9 @@ def test_one_parse_serves_the_steps_of_a_process_until_a_project_file_changes(tm
     compiled, log = compile_step(project, tmp_path / "stap1", "2025-S2", cache)
     assert "2025-S2" in compiled and PARSED in log
     # another wave (a variable read only when compiling): no parse, and the step compiles with its own value
+    # a file outside the project's paths (Python tests and their bytecode beside tests/dbt) changes nothing either
+    (project / "tests" / "__pycache__").mkdir(parents=True)
+    (project / "tests" / "__pycache__" / "test_x.pyc").write_bytes(b"\0")
     compiled, log = compile_step(project, tmp_path / "stap2", "2026-S1", cache)
     assert "2026-S1" in compiled and "2025-S2" not in compiled and PARSED not in log
     # a changed model is parsed again, and what the step runs is the new text

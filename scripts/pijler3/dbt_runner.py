@@ -49,8 +49,17 @@ REQUIRED_ENV: Mapping[Target, tuple[str, ...]] = {
 _FAILED_STATUSES = {"error", "fail", "runtime error"}
 _LOCK = threading.Lock()
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"  # what dbt writes into its target path after parsing
-# The project's files whose change makes dbt parse again (the folders dbt_project.yml names, and the project files).
-PROJECT_FOLDERS = ("models", "macros", "seeds", "snapshots", "analyses", "tests")
+# Where dbt reads a project's files (dbt_project.yml may name others; these are dbt's defaults), and the project files
+# themselves: a change to any of them means a new parse.
+PROJECT_PATHS = {
+    "model-paths": ["models"],
+    "seed-paths": ["seeds"],
+    "macro-paths": ["macros"],
+    "snapshot-paths": ["snapshots"],
+    "analysis-paths": ["analyses"],
+    "test-paths": ["tests"],
+    "docs-paths": [],
+}
 PROJECT_FILES = ("dbt_project.yml", "selectors.yml", "packages.yml", "dependencies.yml")
 # Variables the project reads only when it compiles a node, never while parsing (tests/test_dbt_runner.py parses with
 # other values and compares the manifests): a parse made with other values serves an invocation with these.
@@ -191,11 +200,18 @@ def _reusable_manifest(
 
 
 def _project_state(project_dir: Path) -> tuple[tuple[str, int, int], ...]:
-    """Path, size and modification time of every file of the dbt project: a changed file means a new parse."""
+    """Path, size and modification time of every file dbt reads of the project: a changed file means a new parse."""
     paths = [project_dir / name for name in PROJECT_FILES if (project_dir / name).is_file()]
-    for folder in PROJECT_FOLDERS:
-        if (project_dir / folder).is_dir():
-            paths += sorted(p for p in (project_dir / folder).rglob("*") if p.is_file())
+    project_file = project_dir / "dbt_project.yml"
+    project = (load_yaml_text(project_file.read_text(encoding="utf-8")) if project_file.is_file() else None) or {}
+    folders = {
+        folder
+        for key, default in PROJECT_PATHS.items()
+        for folder in (project.get(key) or default)
+        if (project_dir / folder).is_dir()
+    }
+    for folder in sorted(folders):
+        paths += sorted(p for p in (project_dir / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     return tuple((str(p), (st := p.stat()).st_size, st.st_mtime_ns) for p in paths)
 
 
