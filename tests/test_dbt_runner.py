@@ -59,12 +59,14 @@ def _tiny_project(root: Path) -> Path:
     return project
 
 
-def compile_step(project: Path, work: Path, wave: str, cache: Path) -> tuple[str, str]:
+def compile_step(
+    project: Path, work: Path, wave: str, cache: Path, env: dict[str, str] | None = None
+) -> tuple[str, str]:
     """(the compiled model, the step's dbt log) of one `dbt compile` sharing ``cache`` like the steps of a wave."""
     run_dbt(
         ["compile", "--vars", json.dumps({"golf": wave})],
         target="lint",
-        env={},
+        env=env or {},
         project_dir=project,
         work_dir=work,
         parse_cache=cache,
@@ -91,6 +93,9 @@ def test_one_parse_serves_the_steps_of_a_process_until_a_project_file_changes(tm
     (project / "models" / "golf.sql").write_text("select '{{ var(\"golf\") }}' as golf_gewijzigd\n", encoding="utf-8")
     compiled, log = compile_step(project, tmp_path / "stap3", "2026-S1", cache)
     assert "golf_gewijzigd" in compiled and PARSED in log
+    # another database (which names the nodes' database) is parsed again too
+    _, log = compile_step(project, tmp_path / "stap4", "2026-S1", cache, {"PIJLER3_MONITORING_DB": str(tmp_path / "x")})
+    assert PARSED in log
 
 
 def _comparable(manifest_file: Path) -> dict[str, object]:
