@@ -64,9 +64,10 @@ PROJECT_FILES = ("dbt_project.yml", "selectors.yml", "packages.yml", "dependenci
 # Variables the project reads only when it compiles a node, never while parsing (tests/test_dbt_runner.py parses with
 # other values and compares the manifests): a parse made with other values serves an invocation with these.
 COMPILE_TIME_VARS = frozenset({"golf", "peildatum", "sdc_drempel"})
-# Parsed manifests kept in this process, newest last: one per party is enough for a demo's turns.
+# Parsed manifests kept in this process, newest last: one per party and the docs step's (its variables differ) serve
+# a demo's turns.
 _MANIFESTS: OrderedDict[tuple[object, ...], Manifest] = OrderedDict()
-_KEEP_MANIFESTS = 2
+_KEEP_MANIFESTS = 3
 
 
 @dataclass(frozen=True)
