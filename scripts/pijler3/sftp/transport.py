@@ -36,8 +36,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 from pijler3.audit import AuditLog
 from pijler3.errors import ConfigError, InputError, Pijler3Error, TemporaryFailure
 from pijler3.keys import check_private_file
-from pijler3.shown import printable
 from pijler3.sftp.keys import known_hosts_line, known_hosts_name
+from pijler3.shown import printable
 
 T = TypeVar("T")
 ProgressCallback = Callable[[int, int], None]
