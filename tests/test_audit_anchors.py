@@ -175,9 +175,9 @@ def test_a_hand_edited_register_fails_verification(demo_copy: Path) -> None:
     assert report.code == 0
     assert "**NIET geverifieerd**" in (demo_copy / "r.md").read_text()
 
-    register.write_text(pristine.replace(first["id"], "2025-S2-agentschap", 1))
+    register.write_text(pristine.replace(f'"{first["id"]}"', '"2019-S1-agentschap"', 1))
     done = verify(demo_copy, "vdab")
-    assert done.code == 6 and "'2025-S2-agentschap'" in done.err and "no audit event registered it" in done.err
+    assert done.code == 6 and "'2019-S1-agentschap'" in done.err and "no audit event registered it" in done.err
 
 
 def test_a_forged_answer_with_forged_events_inside_a_rebuilt_chain_fails_against_the_anchors_beyond_the_machine(

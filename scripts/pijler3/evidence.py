@@ -65,6 +65,7 @@ EVENT_LABELS = {
     "melding-getoond": "records van een correctiemelding bekeken (art. 7)",
     "melding-beantwoord": "correctiemelding beantwoord (art. 7)",
     "melding-antwoord-ontvangen": "antwoord op correctiemelding ontvangen (art. 7)",
+    "melding-antwoord-verzonden": "antwoord op correctiemelding verzonden (art. 7)",
 }
 DIRECTIONS = {"sent": "verzonden", "received": "ontvangen"}
 FACT_LABELS = {

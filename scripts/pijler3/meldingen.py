@@ -218,20 +218,32 @@ def verstuur_melding(config: PartyConfig, wave: str, database: Path) -> Melding 
             _upsert(notices, melding)
     if registered:
         AuditLog(config.audit_log, config.party).record(
-            "melding-verzonden",
-            melding_id=notice_id,
-            wave=wave,
-            recipient=melding.ontvanger,
-            created_at=created,
-            registered_at=sent_at,
-            rows=len(records),
-            **_counts(melding.aantallen),
+            "melding-verzonden", recipient=melding.ontvanger, **_registration(melding)
         )
     return melding
 
 
-def _counts(aantallen: Mapping[str, int]) -> dict[str, Scalar]:
-    return {f"aantal_{reden}": count for reden, count in aantallen.items()}
+def _registration(melding: Melding) -> dict[str, Scalar]:
+    """What a ``melding-verzonden`` or ``melding-ontvangen`` event records of the notice, so that the register can be
+    rebuilt from the log (``check_register``)."""
+    return {
+        "melding_id": melding.id,
+        "wave": melding.golf,
+        "created_at": melding.aangemaakt_op,
+        "registered_at": melding.geregistreerd_op,
+        "rows": melding.rijen,
+        **{f"aantal_{reden}": count for reden, count in melding.aantallen.items()},
+    }
+
+
+def _answer(melding: Melding) -> dict[str, Scalar]:
+    """What an event about an answer records of it: when, and the text's sha-256 (the text itself stays out)."""
+    return {
+        "melding_id": melding.id,
+        "wave": melding.golf,
+        "answered_at": melding.beantwoord_op,
+        "antwoord_sha256": _text_sha256(melding.antwoord),
+    }
 
 
 def _send_csv(
@@ -304,26 +316,9 @@ def laad_binnenkomend(config: PartyConfig) -> Geladen:
                 _register_answer(config, kept.opened.manifest.wave, _read_and_remove(kept, ANTWOORD_COLUMNS))
             )
     for melding in received:
-        audit.record(
-            "melding-ontvangen",
-            melding_id=melding.id,
-            wave=melding.golf,
-            sender=melding.afzender,
-            created_at=melding.aangemaakt_op,
-            registered_at=melding.geregistreerd_op,
-            rows=melding.rijen,
-            due=melding.uiterlijk,
-            **_counts(melding.aantallen),
-        )
+        audit.record("melding-ontvangen", sender=melding.afzender, due=melding.uiterlijk, **_registration(melding))
     for melding in answered:
-        audit.record(
-            "melding-antwoord-ontvangen",
-            melding_id=melding.id,
-            wave=melding.golf,
-            sender=melding.ontvanger,
-            answered_at=melding.beantwoord_op,
-            antwoord_sha256=_text_sha256(melding.antwoord),
-        )
+        audit.record("melding-antwoord-ontvangen", sender=melding.ontvanger, **_answer(melding))
     return Geladen(tuple(received), tuple(answered), notices.refused + answers.refused)
 
 
@@ -406,15 +401,7 @@ def beantwoord(config: PartyConfig, notice_id: str, tekst: str) -> Melding:
             received = replace(received, antwoord=tekst, beantwoord_op=utc_timestamp())
             _upsert(notices, received)
     audit = AuditLog(config.audit_log, config.party)
-    audit.record(
-        "melding-beantwoord",
-        melding_id=notice_id,
-        wave=wave,
-        sender=sender,
-        on_time=_on_time(received),
-        answered_at=received.beantwoord_op,
-        antwoord_sha256=_text_sha256(received.antwoord),
-    )
+    audit.record("melding-beantwoord", sender=sender, on_time=_on_time(received), **_answer(received))
     _send_csv(
         config,
         wave,
