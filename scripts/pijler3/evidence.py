@@ -174,6 +174,19 @@ FOUTEN: Mapping[str, tuple[str, str]] = {
         WEIGERING,
         "Een bestand dat de afgeschermde laag zou verlaten, bevatte wat er niet in mag; het werd niet gepubliceerd.",
     ),
+    "wave-not-run": (
+        QUARANTAINE,
+        "Een correctiemelding voor een meting die deze partij niet uitvoerde; ze werd niet geopend.",
+    ),
+    "no-notice-sent": (
+        QUARANTAINE,
+        "Een antwoord op een correctiemelding die deze partij niet verstuurde; het werd niet geopend.",
+    ),
+    "content": (
+        QUARANTAINE,
+        "De inhoud van de melding of het antwoord werd geweigerd (kolommen, meting, afzender of een INSZ-nummer waar"
+        " het niet mag); de afzender kan een verbeterde versie sturen.",
+    ),
     "name-holds-insz": (
         QUARANTAINE,
         "De bestandsnaam bevatte een INSZ-nummer; de naam werd niet gelogd en de bestanden werden niet bewaard.",
@@ -268,9 +281,11 @@ def chain_anchors(config: PartyConfig) -> list[Anchor]:
     return found
 
 
-def verify_audit(config: PartyConfig) -> ChainStatus:
-    """Verify the party's audit log and the anchors its step records hold."""
-    return verify_chain(config.audit_log, chain_anchors(config))
+def verify_audit(config: PartyConfig, external: Iterable[Anchor] = ()) -> ChainStatus:
+    """Verify the party's audit log, the anchors its step records hold and ``external`` ones (archived heads, the
+    heads the other party received: ``pijler3.audit``), and that its notice register is the one the log reproduces."""
+    status = verify_chain(config.audit_log, [*chain_anchors(config), *external])
+    return meldingen.check_register(config, status)
 
 
 class _Footnotes:
@@ -430,8 +445,10 @@ def _notices_section(notices: list[meldingen.Melding], today: dt.date) -> list[s
 def _chain_summary(chain: ChainStatus, notes: _Footnotes) -> str:
     if chain.ok:
         return (
-            f"**geverifieerd**: {chain.lines} regels, {chain.anchors} ankers in de stapverslagen kloppen; kop van de "
-            f"keten {notes.ref(chain.head)} (noteer hem: wie later regels wegknipt, valt op tegen dit rapport)"
+            f"**geverifieerd**: {chain.lines} regels, {chain.anchors} ankers in de stapverslagen kloppen, het "
+            f"meldingenregister volgt uit het logboek; kop van de keten (regel:hash) {notes.ref(chain.head_token)} "
+            "(archiveer hem buiten deze machine: `pijler3 audit verify --head REGEL:HASH` toont later elke "
+            "gewijzigde of weggeknipte regel tot daar)"
         )
     return f"**NIET geverifieerd**: {chain.problem}. Volg `{RUNBOOK}` (gegevenslek vermoed)"
 
@@ -635,7 +652,7 @@ def _wave_section(
 _COLUMN_EVENTS = {
     "melding-ontvangen": "ontvangen",
     "melding-antwoord-ontvangen": "ontvangen",
-    "melding-beantwoord": "verzonden",
+    "melding-antwoord-verzonden": "verzonden",
 }
 """Events that record the columns of a file that crossed outside a wave step (art. 7 notices and answers)."""
 
