@@ -902,7 +902,10 @@ def _activity_table(events: list[Event], notes: _Footnotes) -> list[str]:
 def _facts(e: Event, notes: _Footnotes) -> str:
     parts = []
     for key in ("step", "leg", "kind", "melding_id", "remote_path", "file", "waves", "key_folder"):
-        if e.get(key):
+        # The name of a quarantined file, or of one no wave vouched for, is chosen by whoever could write to the
+        # server: it stays in the log, not in the report.
+        unvouched = e.get("event") == "quarantaine" or not e.get("wave")
+        if e.get(key) and not (key == "remote_path" and unvouched):
             parts.append(f"`{e[key]}`" if key in ("remote_path", "file", "key_folder") else str(e[key]))
     if isinstance(e.get("size"), int):
         parts.append(f"{getal(e['size'])} bytes")
