@@ -2,14 +2,17 @@
     The data-quality facts per wave and per field (art. 7: "er zijn ook lege waarden"; errors are reported to the other
     party, not silently dropped): empty and invalid values in the KBI extract, duplicate and invalid INSZ numbers,
     newcomers VDAB could not link, and empty VDAB attributes. True counts only, no INSZ. Staging keeps every raw row and
-    names its problems (insz_ongeldig_reden, datum_fouten, onbekende_labels); this model counts them while the wave's
+    names its problems (insz_ongeldig_reden, datum_fouten, onbekende_labels); this model counts them while the wave’s
     restricted database still exists, and keeps the counts in the persistent monitoring database so that
     mart_datakwaliteit (which rounds them and withholds small ones) builds from the monitoring database alone.
     Grain: one row per golf x bron x veld. Incremental per golf: the staging tables hold only the current wave, and
-    earlier waves' facts must stay.
+    earlier waves’ facts must stay.
 -#}
 {{ config(
-    materialized='incremental', incremental_strategy='delete+insert', unique_key='golf', on_schema_change='fail'
+    materialized=wave_materialisatie('incremental'),
+    incremental_strategy='delete+insert',
+    unique_key='golf',
+    on_schema_change='fail'
 ) }}
 {%- set labels = mart_kbi_labelvelden() -%}
 {%- set datums = mart_kbi_datumvelden() -%}

@@ -1,6 +1,6 @@
 {#-
-    The agencies' art. 7 correction notice to VDAB (pijler3.meldingen sends it): newcomers the agencies referred to
-    VDAB (KBI datum_toeleiding_vdab on or before the reference date) whom VDAB's enrichment marks as not known. VDAB
+    The agencies’ art. 7 correction notice to VDAB (pijler3.meldingen sends it): newcomers the agencies referred to
+    VDAB (KBI datum_toeleiding_vdab on or before the reference date) whom VDAB’s enrichment marks as not known. VDAB
     may hold them under a wrong or missing INSZ. Not being registered at VDAB is the outcome the monitor measures, not
     an error, so only referred newcomers are notified. Grain: one row per INSZ. A table in the restricted database,
     like the other exchange files.
