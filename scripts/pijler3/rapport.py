@@ -26,7 +26,6 @@ import html
 import io
 import os
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +42,7 @@ from matplotlib.ticker import FuncFormatter
 from pijler3 import clock
 from pijler3.errors import InputError
 from pijler3.nederlands import getal
+from pijler3.shown import without_unsafe
 
 RAPPORT_NAAM = "monitoringsrapport.html"
 NOOT_VERSTOORD = (
@@ -92,8 +92,6 @@ SECTIES = (
     ("inschrijving", "Inschrijving"), ("evenredig-bereik", "Evenredig bereik"), ("dienstverlening", "Begeleiding"),
     ("uitstroom", "Uitstroom"), ("overgangen", "Overgangen"), ("datakwaliteit", "Datakwaliteit"),
 )  # fmt: skip
-# Control characters and invisible formatting (bidi overrides and isolates, zero-width joiners): never shown.
-ONZICHTBAAR = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
 
 plt.rcParams.update(
     {
@@ -112,12 +110,7 @@ plt.rcParams.update(
 
 def schoon(tekst: object) -> str:
     """``tekst`` as a string without control, bidi-override or other invisible characters, whitespace collapsed."""
-    zichtbaar = "".join(
-        " " if teken in "\t\r\n" else teken
-        for teken in str(tekst)
-        if teken in "\t\r\n" or unicodedata.category(teken) not in ONZICHTBAAR
-    )
-    return " ".join(zichtbaar.split())
+    return " ".join(without_unsafe(re.sub(r"[\t\r\n]", " ", str(tekst))).split())
 
 
 def hoofdletter(tekst: str) -> str:
