@@ -68,7 +68,7 @@ LEES_MIJ_INLEIDING = (
     ),
     (
         "documentatie",
-        "De datadictionary (docs/index.html, de statische dbt-documentatie die met dit bestand verspreid wordt) "
+        "De datadictionary (docs/index.html, een webpagina die met dit bestand verspreid wordt en offline opent) "
         "beschrijft elke kolom, de herkomst en de methode. Het monitoringsrapport (monitoringsrapport.html naast dit "
         "bestand) toont de kerncijfers in grafieken; wie dit bestand heeft, maakt het opnieuw met "
         "`pijler3 rapport --bi <dit bestand>`.",
@@ -232,8 +232,9 @@ def _copy(con: duckdb.DuckDBPyConnection, mart: Mart) -> None:
 
 
 def one_line(text: str) -> str:
-    """``text`` with every run of whitespace (line breaks of YAML and doc blocks included) as one space."""
-    return " ".join(text.split())
+    """``text`` as a BI tool shows it well: every run of whitespace (line breaks of YAML and doc blocks included) as
+    one space, and without the Markdown code marks (`) the data dictionary renders but a BI tool prints raw."""
+    return " ".join(text.replace("`", "").split())
 
 
 def readme_rows(marts: list[Mart]) -> list[tuple[int, str, str]]:

@@ -49,8 +49,9 @@ NOOT_VERSTOORD = (
     "Alle cijfers zijn met opzet licht verstoord (celsleutelmethode, zoals ONS, ABS en Destatis hun censustabellen "
     "publiceren): elk aantal wijkt hoogstens 5 af, meestal 0 tot 2, en dezelfde groep personen heeft overal hetzelfde "
     "cijfer; een som van delen kan enkele eenheden van het totaal verschillen. Percentages komen uit de verstoorde "
-    "aantallen. Een aantal onder de drempel is weggelaten (minder dan 5, mogelijk 0). n.g.: niet gepubliceerd (een "
-    "aantal onder de drempel) of niet van toepassing in die golf."
+    "aantallen. Een aantal onder de drempel is weggelaten (minder dan 5, mogelijk 0); een gepubliceerde 5 of 6 "
+    "betekent 'weinig': meestal een echt aantal van 1 tot 4. n.g.: niet gepubliceerd (een aantal onder de drempel) "
+    "of niet van toepassing in die golf."
 )
 NOOT_DATAKWALITEIT = (
     "Deze tellingen van bronrijen zijn op 5 afgerond (1 tot 4 niet gepubliceerd) in plaats van verstoord."
@@ -483,13 +484,18 @@ def _per_dimensie(
         [dimensie, [g.naam for g in golven]],
     )
     codes = _codes([r[1] for r in rijen])
-    per = {(str(g), str(w)): (_als_getal(v), _als_getal(n)) for g, w, v, n in rijen}
-    reeksen = [
+    return [bron.label(dimensie, c) for c in codes], _per_golf(rijen, golven, codes)
+
+
+def _per_golf(rijen: Sequence[tuple[object, ...]], golven: Sequence[Golf], codes: Sequence[str]) -> list[Reeks]:
+    """One series per wave from rows (golf, code, value, group size): per code its value and group size."""
+    per = {(str(g), str(c)): (_als_getal(v), _als_getal(n)) for g, c, v, n in rijen}
+    return [
         Reeks(g.naam, [per.get((g.naam, c), (None, None))[0] for c in codes],
               [per.get((g.naam, c), (None, None))[1] for c in codes])
         for g in golven
+        if any((g.naam, c) in per for c in codes)
     ]  # fmt: skip
-    return [bron.label(dimensie, c) for c in codes], reeksen
 
 
 def _dimensies(bron: Bron, tabel: str) -> list[str]:
@@ -624,16 +630,13 @@ def _dienstverlening(bron: Bron, nummer: Callable[[], str]) -> str:
             [kenmerk, [g.naam for g in golven]],
         )
         codes = _codes([r[1] for r in rijen])
-        per = {(str(g), str(w)): (_als_getal(v), _als_getal(n)) for g, w, v, n in rijen}
         if not codes:
             delen.append(_leeg(titel, bron.golf_tekst(golven)))
             continue
         grafiek = Grafiek(
             titel, POPULATIE_INGESCHREVEN, bron.golf_tekst(golven), bron.naam(kenmerk),
             [bron.label(kenmerk, c) for c in codes],
-            [Reeks(g.naam, [per.get((g.naam, c), (None, None))[0] for c in codes],
-                   [per.get((g.naam, c), (None, None))[1] for c in codes]) for g in golven],
-            "% van de ingeschreven nieuwkomers",
+            _per_golf(rijen, golven, codes), "% van de ingeschreven nieuwkomers",
         )  # fmt: skip
         delen.append(_figuur(grafiek, nummer))
     rijen = bron.rijen(
@@ -642,14 +645,12 @@ def _dienstverlening(bron: Bron, nummer: Callable[[], str]) -> str:
         [[g.naam for g in golven]],
     )
     acties = sorted({str(r[1]) for r in rijen})
-    per = {(str(g), str(k)): (_als_getal(v), _als_getal(n)) for g, k, v, n in rijen}
     titel = "Ingeschreven nieuwkomers met minstens één actie, per actietype"
     if acties:
         grafiek = Grafiek(
             titel, POPULATIE_INGESCHREVEN, bron.golf_tekst(golven), "actietype", [bron.naam(a) for a in acties],
-            [Reeks(g.naam, [per.get((g.naam, a), (None, None))[0] for a in acties],
-                   [per.get((g.naam, a), (None, None))[1] for a in acties]) for g in golven],
-            "% van de ingeschreven nieuwkomers", "aantal met een actie van dit type", xmax=100,
+            _per_golf(rijen, golven, acties), "% van de ingeschreven nieuwkomers", "aantal met een actie van dit type",
+            xmax=100,
         )  # fmt: skip
         delen.append(_figuur(grafiek, nummer))
     else:
@@ -887,14 +888,8 @@ def _generiek(bron: Bron, tabel: str, nummer: Callable[[], str]) -> str:
             )
             categorie_kop = bron.naam(dimensie or as_kolom)
         codes = _codes([r[1] for r in rijen])
-        per = {(str(g), str(c)): (_als_getal(v), _als_getal(n)) for g, c, v, n in rijen}
         reeks_golven = bron.golven if as_kolom is None else golven
-        reeksen = [
-            Reeks(g.naam, [per.get((g.naam, c), (None, None))[0] for c in codes],
-                  [per.get((g.naam, c), (None, None))[1] for c in codes] if groep else [])
-            for g in reeks_golven
-            if any((g.naam, c) in per for c in codes)
-        ]  # fmt: skip
+        reeksen = [r if groep else Reeks(r.naam, r.waarden) for r in _per_golf(rijen, reeks_golven, codes)]
         kop = f"{titel}, naar {categorie_kop}" if dimensie or as_kolom else titel
         if not reeksen:
             delen.append(_leeg(kop, bron.golf_tekst(reeks_golven)))
