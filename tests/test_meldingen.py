@@ -394,6 +394,34 @@ def test_a_notice_refused_for_its_content_leaves_room_for_the_corrected_one_but_
 
 
 @embedded_only
+def test_a_notice_about_records_never_exchanged_is_refused_and_the_corrected_one_accepted(
+    parties: PartyConfigs, exchange: Exchange, tmp_path: Path
+) -> None:
+    """Rows with INSZ numbers the receiver never sent were registered without a flag, and `meldingen toon` printed
+    them. The agencies check each record against the keyed digests of the request they sent (no INSZ kept)."""
+    exchange_request_and_enrichment(parties)
+    agencies = parties.config("agentschap")
+    never_sent = "90021512469"
+    rows = [
+        (f"{WAVE}-vdab", WAVE, "vdab", "2026-07-01T10:00:00Z", number, "insz_dubbel", "insz")
+        for number in (REQUESTED, never_sent)
+    ]
+    seal_notice_into_inbox(parties, exchange, vdab_signing_key(parties), rows)
+    refused = ophalen(parties)
+    assert refused.code == 7 and "content 1" in refused.err and never_sent not in refused.err, refused.err
+    assert meldingen.lees_register(agencies) == []
+    (event,) = [e for e in read_audit_log(agencies.audit_log) if e["event"] == "quarantaine"]
+    assert "1 of its 2 record(s) are no line of the request" in str(event["detail"])
+    shown = pijler3("meldingen", "toon", f"{WAVE}-vdab", "--config", str(parties.paths["agentschap"]))
+    assert shown.code == 2 and never_sent not in shown.out
+
+    corrected = meldingen.verstuur_melding(parties.config("vdab"), WAVE, vdab_database(tmp_path / "vdab.duckdb"))
+    assert corrected is not None
+    accepted = ophalen(parties)
+    assert accepted.code == 0 and f"received notice {corrected.id}: 2 record(s)" in accepted.out, accepted.err
+
+
+@embedded_only
 def test_a_damaged_register_stops_ophalen_before_anything_leaves_the_server(
     parties: PartyConfigs, exchange: Exchange, tmp_path: Path
 ) -> None:

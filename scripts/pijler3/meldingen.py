@@ -51,7 +51,7 @@ from typing import Any, Literal, cast
 
 import duckdb
 
-from pijler3 import insz, leakscan
+from pijler3 import insz, leakscan, verzonden
 from pijler3.audit import AuditLog, ChainStatus, Scalar, read_audit_log
 from pijler3.clock import parse_timestamp, utc_now, utc_timestamp
 from pijler3.config import PartyConfig
@@ -416,7 +416,10 @@ def laad_binnenkomend(config: PartyConfig) -> Geladen:
 
         def ran_wave(manifest: Manifest) -> str | None:
             sent = config.work / manifest.wave / f"{_ABOUT[config.party]}.verzonden.json"
-            return None if sent.is_file() else "wave-not-run"
+            if not sent.is_file():
+                return "wave-not-run"
+            verzonden.not_sent(config, manifest.wave, ())  # a damaged record stops us before the notice is opened
+            return None
 
         def notice_sent(manifest: Manifest) -> str | None:
             ours = _find(lees_register(config), melding_id(manifest.wave, config.party), "verzonden")
@@ -472,6 +475,12 @@ def _register_received(config: PartyConfig, wave: str, sender: Party, rows: list
     unknown = set(counts) - set(REDENEN)
     if unknown:
         raise InputError(f"{what}: {len(unknown)} reason code(s) are not in the fixed list ({', '.join(REDENEN)})")
+    strangers = verzonden.not_sent(config, wave, (row["insz"] for row in rows))
+    if strangers:
+        raise InputError(
+            f"{what}: {strangers} of its {len(rows)} record(s) are no line of the request of wave {wave} (not"
+            f" shown here); a notice is only about records we exchanged — ask {sender} to correct it"
+        )
     now = utc_timestamp()
     try:
         melding = Melding(
