@@ -506,7 +506,8 @@ def test_two_ophalen_at_once_never_lose_a_notice(parties: PartyConfigs, exchange
     waves = ("2026-S1", "2026-S2", "2027-S1", "2027-S2", "2028-S1", "2028-S2")
     agencies.outgoing.mkdir(parents=True, exist_ok=True)
     for wave in waves:
-        (agencies.outgoing / f"{wave}.aanvraag.csv").write_text(f"insz\n{REQUESTED}\n", encoding="utf-8")
+        request = "insz\n" + "".join(f"{n}\n" for n in REQUEST_LINES)
+        (agencies.outgoing / f"{wave}.aanvraag.csv").write_text(request, encoding="utf-8")
         run_leg("send-request", agencies, wave, progress=False)  # the agencies ran the wave
         assert meldingen.verstuur_melding(vdab, wave, vdab_database(tmp_path / f"{wave}.duckdb")) is not None
         runs = [

@@ -28,6 +28,11 @@ received, the due date (received + 14 days: "binnen een periode van 2 weken"), t
 the answer text and time. Times come from ``pijler3.clock``; a ``today`` parameter stands in for it in tests, as
 elsewhere in the package.
 
+What the receiver accepts (``laad_binnenkomend``): a notice only for a wave in which it sent the file the notice is
+about, and only about lines of that wave's request (``pijler3.verzonden`` keeps them as keyed digests); an answer only
+to a notice it sent. Anything else is set aside into one quarantine folder (``quarantine_folder``), unopened when
+possible, so it uses up no wave; after a refusal for content the sender's corrected notice is accepted.
+
 The register is reproducible from the audit chain: every change to it is paired with an audit event that carries
 what changed (``melding-verzonden``, ``melding-ontvangen``, ``melding-beantwoord``, ``melding-antwoord-verzonden``,
 ``melding-antwoord-ontvangen``; an answer text as its sha-256 only), and ``check_register`` (run by ``pijler3 audit
