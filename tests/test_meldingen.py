@@ -343,6 +343,16 @@ def ophalen(parties: PartyConfigs, party: str = "agentschap") -> CliResult:
     return pijler3("meldingen", "ophalen", "--config", str(parties.paths[party]))
 
 
+def corrected_notice_arrives(parties: PartyConfigs, tmp_path: Path) -> meldingen.Melding:
+    """VDAB sends its notice for the wave as its wave does (after the agencies refused a careless one): it is
+    accepted."""
+    corrected = meldingen.verstuur_melding(parties.config("vdab"), WAVE, vdab_database(tmp_path / "vdab.duckdb"))
+    assert corrected is not None
+    accepted = ophalen(parties)
+    assert accepted.code == 0 and f"received notice {corrected.id}: 2 record(s)" in accepted.out, accepted.err
+    return corrected
+
+
 @embedded_only
 def test_a_notice_for_a_wave_never_run_is_set_aside_unopened_and_does_not_block_later_ones(
     parties: PartyConfigs, exchange: Exchange, tmp_path: Path
@@ -380,10 +390,7 @@ def test_a_notice_refused_for_its_content_leaves_room_for_the_corrected_one_but_
     assert refused.code == 7 and "content 1" in refused.err, refused.err
     assert meldingen.lees_register(agencies) == [] and list(inbox.iterdir()) == []
 
-    corrected = meldingen.verstuur_melding(parties.config("vdab"), WAVE, vdab_database(tmp_path / "vdab.duckdb"))
-    assert corrected is not None
-    accepted = ophalen(parties)
-    assert accepted.code == 0 and f"received notice {corrected.id}: 2 record(s)" in accepted.out, accepted.err
+    corrected = corrected_notice_arrives(parties, tmp_path)
 
     for name, data in refused_copy.items():
         (inbox / name).write_bytes(data)
@@ -415,10 +422,7 @@ def test_a_notice_about_records_never_exchanged_is_refused_and_the_corrected_one
     shown = pijler3("meldingen", "toon", f"{WAVE}-vdab", "--config", str(parties.paths["agentschap"]))
     assert shown.code == 2 and never_sent not in shown.out
 
-    corrected = meldingen.verstuur_melding(parties.config("vdab"), WAVE, vdab_database(tmp_path / "vdab.duckdb"))
-    assert corrected is not None
-    accepted = ophalen(parties)
-    assert accepted.code == 0 and f"received notice {corrected.id}: 2 record(s)" in accepted.out, accepted.err
+    corrected_notice_arrives(parties, tmp_path)
 
 
 @embedded_only
