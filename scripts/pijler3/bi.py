@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from pijler3 import leakscan
 from pijler3.audit import AuditLog
 from pijler3.config import PartyConfig
 from pijler3.digest import digest_file
@@ -143,6 +144,8 @@ def publish(monitoring_db: Path, target: Path, marts: list[Mart]) -> Path:
             con.execute("detach bi")
         finally:
             con.close()
+        # Nothing leaves the restricted layer unchecked, whatever an extract or the other party's file held.
+        leakscan.check_publication(partial, target)
         with partial.open("rb") as handle:
             os.fsync(handle.fileno())
         # Aggregated and suppressed, meant for the BI working group's tools: readable by everyone, whatever the umask.
