@@ -55,8 +55,10 @@ LEES_MIJ_INLEIDING = (
     ),
     (
         "onbekend",
-        "De waarde onbekend betekent: leeg in de bron, een label dat niet in de codelijst staat (beide art. "
-        "7), of geen waarde die op de peildatum geldt. Bij status_dienstverlening is dat meestal een "
+        "De waarde onbekend betekent: leeg in de bron, een label of code die niet in de afgesproken codelijst "
+        "staat (in het KBI-extract of in het verrijkte bestand van VDAB, beide art. 7; geteld als aantal_ongeldig in "
+        "mart_datakwaliteit), of geen waarde die op de peildatum geldt. Wat een partij zelf in een categoriekolom "
+        "schreef, staat nooit in dit bestand. Bij status_dienstverlening is dat meestal een "
         "ingeschreven nieuwkomer wiens inschrijving bij VDAB vóór de peildatum afgesloten was (bv. werk "
         "gevonden): VDAB kent dan geen status op de peildatum. mart_datakwaliteit telt zo een lege status als"
         " aantal_leeg: een lege waarde in het verrijkte bestand, niet noodzakelijk een fout.",

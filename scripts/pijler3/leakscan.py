@@ -38,9 +38,10 @@ _INSZ_RANGE = (10**9, 10**11 - 1)
 # A cell a spreadsheet runs as a formula once a BI user exports the table (OWASP: CSV injection): one that starts
 # with =, +, -, @, a tab or a carriage return (RE2 syntax: DuckDB runs it).
 _FORMULA_SQL = r"^[=+\-@\t\r]"
-# Characters that change what a reader sees without showing themselves: the C0 controls (in a document all but tab,
-# line feed and carriage return; in a cell all), DEL and C1, and Unicode's bidi marks, embeddings, overrides and
-# isolates (U+202E reverses what follows it).
+# Characters that change what a reader sees without showing themselves: Unicode's bidi marks, embeddings, overrides
+# and isolates (U+202E reverses what follows it); and the C0 controls (in a document all but tab, line feed and
+# carriage return; in a cell all), DEL and C1.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _HIDDEN_IN_DOCUMENT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _HIDDEN_IN_CELL_SQL = r"[\x00-\x1f\x7f-\x9f\x{61c}\x{200e}\x{200f}\x{202a}-\x{202e}\x{2066}-\x{2069}]"
 INSZ_FOUND = "INSZ number(s) in clear"
@@ -182,22 +183,27 @@ def _scan_parquet(path: Path, allowed: frozenset[str]) -> list[Finding]:
 # -- before publication ---------------------------------------------------------------------------------------------
 
 
-def check_publication(path: Path, shown_as: Path, *, allowed: frozenset[str] = frozenset()) -> None:
+def check_publication(
+    path: Path, shown_as: Path, *, allowed: frozenset[str] = frozenset(), controls: bool = True
+) -> None:
     """Refuse (``PublicationRefused``) to publish ``path``, the temporary file that becomes ``shown_as``, when it holds
     an INSZ in any written form; in a DuckDB or Parquet file also a text cell a spreadsheet would run as a formula
     (``FORMULA_START``) or one with a control or bidi character, in any other file a control or bidi character.
-    ``allowed`` as in ``scan``; ``shown_as``'s suffix says how to read ``path``. Run on the temp file, before the
-    rename: nothing is published until it passes."""
+    ``allowed`` as in ``scan``; ``shown_as``'s suffix says how to read ``path``. ``controls=False`` for a page whose
+    own code carries C0 controls (dbt's bundled JavaScript in the docs site; its data is inlined as JSON, which escapes
+    them): there only bidi characters are refused. Run on the temp file, before the rename: nothing is published until
+    it passes."""
     if shown_as.suffix in (*DUCKDB_SUFFIXES, ".parquet"):
         findings = _cell_findings(path, shown_as, allowed)
     else:
-        findings = _document_findings(path.read_text(encoding="utf-8", errors="replace"), shown_as, allowed)
+        text = path.read_text(encoding="utf-8", errors="replace")
+        findings = _document_findings(text, shown_as, allowed, _HIDDEN_IN_DOCUMENT if controls else _BIDI)
     _refuse(findings, shown_as)
 
 
 def check_publication_text(document: str, shown_as: Path, *, allowed: frozenset[str] = frozenset()) -> None:
     """``check_publication`` for a document still in memory (a rendered report), before it is written."""
-    _refuse(_document_findings(document, shown_as, allowed), shown_as)
+    _refuse(_document_findings(document, shown_as, allowed, _HIDDEN_IN_DOCUMENT), shown_as)
 
 
 def _refuse(findings: list[Finding], shown_as: Path) -> None:
@@ -210,11 +216,11 @@ def _refuse(findings: list[Finding], shown_as: Path) -> None:
         )
 
 
-def _document_findings(text: str, shown_as: Path, allowed: frozenset[str]) -> list[Finding]:
+def _document_findings(text: str, shown_as: Path, allowed: frozenset[str], hidden: re.Pattern[str]) -> list[Finding]:
     findings = []
     if count := len(insz.numbers_in_text(text) - allowed):
         findings.append(Finding(shown_as, "", count))
-    if count := len(_HIDDEN_IN_DOCUMENT.findall(text)):
+    if count := len(hidden.findall(text)):
         findings.append(Finding(shown_as, "", count, "control or bidi character(s)"))
     return findings
 
