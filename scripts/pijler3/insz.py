@@ -22,15 +22,15 @@ from typing import Literal
 
 SEPARATORS = " .-"
 Soort = Literal["rijksregisternummer", "bisnummer"]
-WRITTEN_SEPARATORS = "./- \t"
-WRITTEN_FORM = r"\d{2}[./\- \t]?\d{2}[./\- \t]?\d{2}[./\- \t]?\d{3}[./\- \t]?\d{2}"
+WRITTEN_FORM = r"[0-9]{2}[./\s-]?[0-9]{2}[./\s-]?[0-9]{2}[./\s-]?[0-9]{3}[./\s-]?[0-9]{2}"
 """An INSZ in every way people write one: 11 digits, or the groups ``YY MM DD NNN CC`` with at most one dot, dash,
-slash, space or tab between them (``85073003328``, ``85.07.30-033.28``, ``850730/033-28``, ``85 07 30 033 28``). The
-one recogniser of the package: the leak scan (``pijler3.leakscan``, which also runs it inside DuckDB, whose RE2 knows
-these classes), the names and messages that travel (``shaped_in``) and the free text of a notice's answer."""
+slash or white-space character between them (``85073003328``, ``85.07.30-033.28``, ``850730/033-28``,
+``85 07 30 033 28``). The one recogniser of the package: the leak scan (``pijler3.leakscan``, which also runs it inside
+DuckDB, whose RE2 reads it the same way), the names and messages that travel (``shaped_in``) and the free text of a
+notice's answer."""
 _WRITTEN_IN_TEXT = re.compile(rf"(?<![0-9A-Za-z]){WRITTEN_FORM}(?![0-9A-Za-z])")
 # Names and messages: any digit run of that shape counts, letters beside it or not (an INSZ glued into a file name).
-_SHAPED_IN_TEXT = re.compile(rf"(?<!\d){WRITTEN_FORM}(?!\d)")
+_SHAPED_IN_TEXT = re.compile(rf"(?<![0-9]){WRITTEN_FORM}(?![0-9])")
 
 
 def shaped_in(text: str) -> bool:
@@ -41,7 +41,7 @@ def shaped_in(text: str) -> bool:
 
 def digits_of(written: str) -> str:
     """The 11 digits of a number written in one of the forms of ``WRITTEN_FORM``."""
-    return written.translate({ord(c): None for c in WRITTEN_SEPARATORS})
+    return "".join(c for c in written if "0" <= c <= "9")
 
 
 def numbers_in_text(text: str) -> set[str]:

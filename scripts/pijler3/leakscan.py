@@ -188,7 +188,8 @@ def check_publication(
 ) -> None:
     """Refuse (``PublicationRefused``) to publish ``path``, the temporary file that becomes ``shown_as``, when it holds
     an INSZ in any written form; in a DuckDB or Parquet file also a text cell a spreadsheet would run as a formula
-    (``FORMULA_START``) or one with a control or bidi character, in any other file a control or bidi character.
+    (a leading ``=``, ``+``, ``-``, ``@``, tab or carriage return) or one with a control or bidi character, in any
+    other file a control or bidi character.
     ``allowed`` as in ``scan``; ``shown_as``'s suffix says how to read ``path``. ``controls=False`` for a page whose
     own code carries C0 controls (dbt's bundled JavaScript in the docs site; its data is inlined as JSON, which escapes
     them): there only bidi characters are refused. Run on the temp file, before the rename: nothing is published until
