@@ -73,12 +73,12 @@ renamed as (
         cast(source._regelnummer as bigint) as _regelnummer,
         source._bestand_sha256
     from source
-    {%- for kolom, kenmerk in gecodeerd.items() %}
+    {% for kolom, kenmerk in gecodeerd.items() -%}
         left join codes as c_{{ kolom }}
             on
                 c_{{ kolom }}.kenmerk = '{{ kenmerk }}'
                 and trim(cast(source.{{ kolom }} as varchar)) = c_{{ kolom }}.code
-    {%- endfor %}
+    {% endfor %}
 )
 
 select * from renamed
