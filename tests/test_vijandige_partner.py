@@ -35,8 +35,9 @@ pytestmark = pytest.mark.slow
 PERSONS = 300
 SEED = 11
 MARKER = "vijand"
-INSZ = "85073003328"
-INSZ_FORMS = (INSZ, "85.07.30-033.28", "850730/033-28", "85 07 30 033 28", "85-07-30-033-28")
+# A valid number no fixture of the project holds (the docs site carries the made-up numbers of the unit tests).
+INSZ = "90010100123"
+INSZ_FORMS = (INSZ, "90.01.01-001.23", "900101/001-23", "90 01 01 001 23", "90-01-01-001-23")
 # Every hostile value but the INSZ forms carries MARKER, so a hostile value that reaches an output in any shape
 # (escaped, cut, reversed) still shows; the INSZ forms are looked for as written and by their digits.
 HOSTILE = (
