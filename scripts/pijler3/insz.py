@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,8 +36,8 @@ _SHAPED_IN_TEXT = re.compile(rf"(?<![0-9]){WRITTEN_FORM}(?![0-9])")
 
 def shaped_in(text: str) -> bool:
     """Whether ``text`` (a file name, a configuration value, a notice's answer) holds something written like an INSZ
-    (``WRITTEN_FORM``), valid or not."""
-    return _SHAPED_IN_TEXT.search(text) is not None
+    (``WRITTEN_FORM``), valid or not, also in full-width or other Unicode digits (compared after NFKC normalisation)."""
+    return _SHAPED_IN_TEXT.search(unicodedata.normalize("NFKC", text)) is not None
 
 
 def digits_of(written: str) -> str:
