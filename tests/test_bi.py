@@ -29,7 +29,9 @@ for line in sys.stdin:
     cmd = json.loads(line)
     try:
         if cmd["op"] == "open":
+            # no progress bar: on a busy machine a query passes its 2 s and the bar would garble this JSON protocol
             con = duckdb.connect(cmd["path"], read_only=True)
+            con.execute("set enable_progress_bar = false")
             out = duckdb.__version__
         elif cmd["op"] == "objects":
             out = {
@@ -58,7 +60,7 @@ def old_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["uv", "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), f"duckdb=={OLD_DUCKDB}"],
     ]
     for step in steps:
-        done = subprocess.run(step, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(step, capture_output=True, text=True)
         if done.returncode != 0:
             reason = f"cannot install duckdb=={OLD_DUCKDB} into a venv ({' '.join(step[:3])}): {done.stderr.strip()}"
             if IN_CI:
@@ -85,7 +87,7 @@ class OldReader:
     def close(self) -> None:
         assert self.proc.stdin
         self.proc.stdin.close()
-        self.proc.wait(timeout=30)
+        self.proc.wait()  # it ends at the end of its input
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from pijler3 import clock
+from pijler3 import clock, leakscan
 from pijler3.errors import InputError
 from pijler3.nederlands import getal
 from pijler3.shown import without_unsafe
@@ -1005,6 +1005,7 @@ def write(bi_file: Path, out: Path | None = None) -> Path:
     if target.is_dir():
         raise InputError(f"{target}: is a folder; give the path of the report file to write (--out)")
     document = render(bi_file)
+    leakscan.check_publication_text(document, target)
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
         partial.write_text(document, encoding="utf-8")
