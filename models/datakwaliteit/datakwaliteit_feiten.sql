@@ -17,7 +17,7 @@
 ) }}
 {%- set labels = mart_kbi_labelvelden() -%}
 {%- set datums = mart_kbi_datumvelden() -%}
-{#- VDAB's fields, each with whether staging maps it through a code list (then an unknown code counts as invalid). -#}
+{#- VDAB’s fields, each with whether staging maps it through a code list (then an unknown code counts as invalid). -#}
 {%- set vdab_velden = {
     'eerste_inschrijving': false, 'huidige_categorie_werkzoekende': true, 'status_dienstverlening': true
 } -%}
@@ -35,7 +35,7 @@ dataset as (
     where golf = '{{ var("golf") }}'
 ),
 
--- The lines of VDAB's file about people VDAB knows (a person VDAB does not know has no attributes to fill in).
+-- The lines of VDAB’s file about people VDAB knows (a person VDAB does not know has no attributes to fill in).
 verrijking as (
     select *
     from {{ ref('stg_uitwisseling__verrijking') }}
