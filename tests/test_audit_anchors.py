@@ -177,9 +177,17 @@ def test_a_hand_edited_register_fails_verification(demo_copy: Path) -> None:
     assert report.code == 0
     assert "**NIET geverifieerd**" in (demo_copy / "r.md").read_text()
 
-    register.write_text(pristine.replace(f'"{first["id"]}"', '"2019-S1-agentschap"', 1))
+    data = json.loads(pristine)
+    data["meldingen"][0].update(id=f"2019-S1-{data['meldingen'][0]['afzender']}", golf="2019-S1")
+    register.write_text(json.dumps(data))
     done = verify(demo_copy, "vdab")
-    assert done.code == 6 and "'2019-S1-agentschap'" in done.err and "no audit event registered it" in done.err
+    assert done.code == 6 and "notice '2019-S1-" in done.err and "no audit event registered it" in done.err
+    # an entry no command could have written: the register is refused, and so is the verification
+    data["meldingen"][0].update(antwoord="\x1b[2J", beantwoord_op=None)
+    register.write_text(json.dumps(data))
+    done = verify(demo_copy, "vdab")
+    assert done.code == 6 and "the register of notices cannot be checked against the log" in done.err
+    assert "\x1b" not in done.err and done.err.count("\n") == 1
 
 
 def test_a_forged_answer_with_forged_events_inside_a_rebuilt_chain_fails_against_the_anchors_beyond_the_machine(
@@ -205,7 +213,7 @@ def test_a_forged_answer_with_forged_events_inside_a_rebuilt_chain_fails_against
     register = demo_copy / "vdab" / "werk" / "meldingen" / "register.json"
     data = json.loads(register.read_text())
     notice = next(m for m in data["meldingen"] if m["id"] == received["melding_id"] and m["richting"] == "ontvangen")
-    notice.update(beantwoord_op=received["registered_at"])
+    notice.update(antwoord="Rechtgezet.", beantwoord_op=received["registered_at"])
     register.write_text(json.dumps(data))
     done = verify(demo_copy, "vdab")
     assert done.code == 6 and "antwoord differs" in done.err, "a register that differs from the log fails"
