@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from pijler3 import leakscan
 from pijler3.audit import AuditLog
 from pijler3.config import PartyConfig
 from pijler3.digest import digest_file
@@ -54,8 +55,10 @@ LEES_MIJ_INLEIDING = (
     ),
     (
         "onbekend",
-        "De waarde onbekend betekent: leeg in de bron, een label dat niet in de codelijst staat (beide art. "
-        "7), of geen waarde die op de peildatum geldt. Bij status_dienstverlening is dat meestal een "
+        "De waarde onbekend betekent: leeg in de bron, een label of code die niet in de afgesproken codelijst "
+        "staat (in het KBI-extract of in het verrijkte bestand van VDAB, beide art. 7; geteld als aantal_ongeldig in "
+        "mart_datakwaliteit), of geen waarde die op de peildatum geldt. Wat een partij zelf in een categoriekolom "
+        "schreef, staat nooit in dit bestand. Bij status_dienstverlening is dat meestal een "
         "ingeschreven nieuwkomer wiens inschrijving bij VDAB vóór de peildatum afgesloten was (bv. werk "
         "gevonden): VDAB kent dan geen status op de peildatum. mart_datakwaliteit telt zo een lege status als"
         " aantal_leeg: een lege waarde in het verrijkte bestand, niet noodzakelijk een fout.",
@@ -68,10 +71,40 @@ LEES_MIJ_INLEIDING = (
     ),
     (
         "documentatie",
-        "De datadictionary (docs/index.html, de statische dbt-documentatie die met dit bestand verspreid wordt) "
+        "De datadictionary (docs/index.html, een webpagina die met dit bestand verspreid wordt en offline opent) "
         "beschrijft elke kolom, de herkomst en de methode. Het monitoringsrapport (monitoringsrapport.html naast dit "
         "bestand) toont de kerncijfers in grafieken; wie dit bestand heeft, maakt het opnieuw met "
         "`pijler3 rapport --bi <dit bestand>`.",
+    ),
+    (
+        "begrippen",
+        "De tabel kenmerken geeft de Nederlandse naam en betekenis van elke dimensie, elk kenmerk en elk veld: de KBI "
+        "(Kruispuntbank Inburgering, het cliëntsysteem van het Agentschap, Atlas en IN-Gent), PLO (professionele "
+        "loopbaanoriëntatie), begeleiding (de status dienstverlening bij VDAB) en de vier actietypes van VDAB "
+        "(oriëntatie, context, competentieversterking, solliciteren).",
+    ),
+    (
+        "totalen",
+        "De marts staan in lange vorm: per golf één rij met dimensie totaal (alle personen) en per dimensie (cohort, "
+        "elk profielkenmerk, elk actietype) een uitsplitsing die apart optelt tot dat totaal. Tel nooit over "
+        "dimensies heen: filter eerst op één dimensie, in mart_dienstverlening_vdab ook op één kenmerk zonder "
+        "kenmerk_waarde totaal, in mart_overgangen zonder toestand_huidig totaal. Een draaitabel over alle rijen telt "
+        "dezelfde personen anders een vijftiental keer.",
+    ),
+    (
+        "percentages",
+        "Een percentage of aandeel staat in procent (0 tot 100, één decimaal); de omschrijving van elke kolom noemt "
+        "de teller en de noemer. Het is berekend uit de gepubliceerde (verstoorde) aantallen van dezelfde rij.",
+    ),
+    (
+        "vergelijken",
+        "Elke golf rekent alle cohorten opnieuw uit met wat op haar peildatum bekend is. Het cijfer van een oud "
+        "cohort kan daarom tussen golven verschuiven, ook in de echte aantallen: wie zich na de vorige peildatum "
+        "alsnog inschreef, telt nu als ingeschreven (niet als binnen 60 dagen); een nieuwkomer met een bisnummer "
+        "krijgt een rijksregisternummer waaronder VDAB hem pas dan terugvindt, met een inschrijving van vroeger; en "
+        "beide partijen verbeteren fouten in hun gegevens (art. 7). Met een andere groep personen "
+        "verandert ook de verstoring. Vergelijk cohorten binnen dezelfde golf; voor de evolutie van een cohort geldt "
+        "de laatste golf.",
     ),
 )
 LEES_MIJ_OMSCHRIJVING = (
@@ -143,6 +176,8 @@ def publish(monitoring_db: Path, target: Path, marts: list[Mart]) -> Path:
             con.execute("detach bi")
         finally:
             con.close()
+        # Nothing leaves the restricted layer unchecked, whatever an extract or the other party's file held.
+        leakscan.check_publication(partial, target)
         with partial.open("rb") as handle:
             os.fsync(handle.fileno())
         # Aggregated and suppressed, meant for the BI working group's tools: readable by everyone, whatever the umask.
@@ -202,8 +237,9 @@ def _copy(con: duckdb.DuckDBPyConnection, mart: Mart) -> None:
 
 
 def one_line(text: str) -> str:
-    """``text`` with every run of whitespace (line breaks of YAML and doc blocks included) as one space."""
-    return " ".join(text.split())
+    """``text`` as a BI tool shows it well: every run of whitespace (line breaks of YAML and doc blocks included) as
+    one space, and without the Markdown code marks (`) the data dictionary renders but a BI tool prints raw."""
+    return " ".join(text.replace("`", "").split())
 
 
 def readme_rows(marts: list[Mart]) -> list[tuple[int, str, str]]:

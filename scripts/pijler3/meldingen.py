@@ -14,7 +14,8 @@ already makes, built by the wave's own dbt build and read while the restricted d
 - The agencies (``melding_aan_vdab``, read after ``build-dataset``): a newcomer they referred to VDAB (KBI
   ``datum_toeleiding_vdab`` on or before the reference date) whom VDAB's enrichment marks as not known
   (``gekend_bij_vdab`` false, the link mart_datakwaliteit counts): VDAB may hold the person under a wrong or missing
-  INSZ.
+  INSZ; and a line of the enrichment with a code outside the agreed code list (``code_onbekend``, detail the column,
+  never the value), which staging maps to ``onbekend``.
 - VDAB (``melding_aan_agentschap``, read after ``build-enrichment``, before the request is removed): the lines of the
   request that staging (``stg_uitwisseling__aanvraag``) found invalid, with its reason, or duplicated.
 
@@ -27,6 +28,11 @@ keeps no plaintext either: its notice file exists only between the query and the
 received, the due date (received + 14 days: "binnen een periode van 2 weken"), the counts per reason, the status, and
 the answer text and time. Times come from ``pijler3.clock``; a ``today`` parameter stands in for it in tests, as
 elsewhere in the package.
+
+What the receiver accepts (``laad_binnenkomend``): a notice only for a wave in which it sent the file the notice is
+about, and only about lines of that wave's request (``pijler3.verzonden`` keeps them as keyed digests); an answer only
+to a notice it sent. Anything else is set aside into one quarantine folder (``quarantine_folder``), unopened when
+possible, so it uses up no wave; after a refusal for content the sender's corrected notice is accepted.
 
 The register is reproducible from the audit chain: every change to it is paired with an audit event that carries
 what changed (``melding-verzonden``, ``melding-ontvangen``, ``melding-beantwoord``, ``melding-antwoord-verzonden``,
@@ -51,8 +57,8 @@ from typing import Any, Literal, cast
 
 import duckdb
 
-from pijler3 import insz, leakscan
-from pijler3.audit import AuditLog, ChainStatus, Scalar, read_audit_log
+from pijler3 import insz, verzonden
+from pijler3.audit import AuditLog, ChainStatus, Scalar, event_time, read_audit_log
 from pijler3.clock import parse_timestamp, utc_now, utc_timestamp
 from pijler3.config import PartyConfig
 from pijler3.envelope import WAVE_PATTERN, Manifest, check_wave, default_ledger, read_envelope
@@ -66,11 +72,18 @@ REDENEN: Mapping[str, str] = {
     "insz_onbekend_bij_vdab": "door de Agentschappen naar VDAB toegeleid, maar het INSZ-nummer is niet gekend bij VDAB",
     "insz_ongeldig": "ongeldig INSZ-nummer in de aanvraag (detail: waarom)",
     "insz_dubbel": "INSZ-nummer meer dan eens in de aanvraag",
+    "code_onbekend": "een code in het verrijkte bestand die niet in de afgesproken codelijst staat (detail: de kolom);"
+    " gepubliceerd als onbekend",
 }
 """The fixed list of reason codes (Dutch, as the DPOs read them) with their meaning."""
 
 TERMIJN = dt.timedelta(days=14)
 """Art. 7: the receiver answers "binnen een periode van 2 weken"."""
+
+_RECORDED_WITHIN = (dt.timedelta(hours=1), dt.timedelta(minutes=1))
+"""A time the register takes from an event (registered, answered by us) lies at most this long before and after the
+event's own time: it was recorded in the same command. The log's times do not go back (``pijler3.audit``), so a
+forged event appended after the newest anchor cannot backdate an answer or a registration."""
 
 MELDING_COLUMNS = ("melding_id", "golf", "afzender", "aangemaakt_op", "insz", "reden", "detail")
 ANTWOORD_COLUMNS = ("melding_id", "golf", "afzender", "beantwoord_op", "reden", "aantal", "antwoord")
@@ -417,7 +430,10 @@ def laad_binnenkomend(config: PartyConfig) -> Geladen:
 
         def ran_wave(manifest: Manifest) -> str | None:
             sent = config.work / manifest.wave / f"{_ABOUT[config.party]}.verzonden.json"
-            return None if sent.is_file() else "wave-not-run"
+            if not sent.is_file():
+                return "wave-not-run"
+            verzonden.not_sent(config, manifest.wave, ())  # a damaged record stops us before the notice is opened
+            return None
 
         def notice_sent(manifest: Manifest) -> str | None:
             ours = _find(lees_register(config), melding_id(manifest.wave, config.party), "verzonden")
@@ -488,6 +504,12 @@ def _register_received(config: PartyConfig, wave: str, sender: Party, rows: list
     unknown = set(counts) - set(REDENEN)
     if unknown:
         raise InputError(f"{what}: {len(unknown)} reason code(s) are not in the fixed list ({', '.join(REDENEN)})")
+    strangers = verzonden.not_sent(config, wave, (row["insz"] for row in rows))
+    if strangers:
+        raise InputError(
+            f"{what}: {strangers} of its {len(rows)} record(s) are no line of the request of wave {wave} (not"
+            f" shown here); a notice is only about records we exchanged — ask {sender} to correct it"
+        )
     now = utc_timestamp()
     try:
         melding = Melding(
@@ -541,7 +563,7 @@ def beantwoord(config: PartyConfig, notice_id: str, tekst: str) -> Melding:
         raise InputError("the answer is empty: say what was investigated and which measures were taken")
     if len(tekst) > MAX_ANTWOORD:
         raise InputError(f"the answer has {len(tekst)} characters; keep it under {MAX_ANTWOORD}")
-    if insz.shaped_in(tekst) or leakscan.insz_in_text(tekst):
+    if insz.shaped_in(tekst):
         raise InputError(
             "the answer holds what looks like an INSZ number (not shown here); answers carry no personal data —"
             " describe the measures, use `pijler3 meldingen toon` to look at the records"
@@ -633,7 +655,7 @@ def _replayed(config: PartyConfig) -> dict[tuple[str, str], tuple[Melding, int]]
             if name in ("melding-verzonden", "melding-ontvangen"):
                 sent = name == "melding-verzonden"
                 party, other = config.party, cast(Party, str(event["recipient" if sent else "sender"]))
-                registered = str(event["registered_at"])
+                registered = _recorded_at(event, "registered_at")
                 notices[(notice_id, "verzonden" if sent else "ontvangen")] = (
                     Melding(
                         id=notice_id,
@@ -662,16 +684,29 @@ def _replayed(config: PartyConfig) -> dict[tuple[str, str], tuple[Melding, int]]
                 )
             if name == "melding-antwoord-verzonden":
                 changed = replace(known[0], antwoord_verzonden=True)
+            elif name == "melding-beantwoord" and known[0].antwoord is not None:
+                # sent again after a failed send: the answer recorded then, unchanged
+                if (known[0].antwoord, known[0].beantwoord_op) != (event["antwoord_sha256"], event["answered_at"]):
+                    raise ValueError(f"it changes the answer recorded at line {known[1]}")
+                changed = known[0]
             else:
-                changed = replace(
-                    known[0], antwoord=str(event["antwoord_sha256"]), beantwoord_op=str(event["answered_at"])
-                )
+                answered = _recorded_at(event, "answered_at") if name == "melding-beantwoord" else event["answered_at"]
+                changed = replace(known[0], antwoord=str(event["antwoord_sha256"]), beantwoord_op=str(answered))
             notices[(notice_id, richting)] = (changed, line)
         except (KeyError, ValueError, TypeError) as exc:
             raise InputError(
-                f"{config.audit_log}, line {line}: the {name} event lacks what the register needs ({exc})"
+                f"{config.audit_log}, line {line}: the {name} event does not rebuild the register ({exc})"
             ) from None
     return notices
+
+
+def _recorded_at(event: Mapping[str, Scalar], field: str) -> str:
+    """``event[field]``, a time this party recorded in the same command as the event (``_RECORDED_WITHIN``)."""
+    text = str(event[field])
+    moment, written = parse_timestamp(text), event_time(dict(event))
+    if not written - _RECORDED_WITHIN[0] <= moment <= written + _RECORDED_WITHIN[1]:
+        raise ValueError(f"{field} {text} is not the time the event was written ({event['time']})")
+    return text
 
 
 def check_register(config: PartyConfig, status: ChainStatus) -> ChainStatus:
