@@ -256,7 +256,8 @@
 
 
 {% macro afgerond_aantal(relatie, naam, basis=var('sdc_afronding', 5)) -%}
-    {#- The simpler rule for counts that are not about people (extract rows in mart_datakwaliteit), as two select-list
+    {#- The simpler rule for counts that are not about the dataset's people (rows of the KBI extract in
+        mart_datakwaliteit; never a population a cell-key mart publishes), as two select-list
         items `<naam>` and `<naam>_onderdrukt`: 0 stays 0, 1 … sdc_drempel - 1 is withheld (NULL), the rest is
         rounded to a multiple of `basis` (never to 0); see _macros.yml for why that is safe there. -#}
     {%- set kolom = relatie ~ '.' ~ naam -%}

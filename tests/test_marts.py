@@ -272,6 +272,8 @@ def _project(tmp: Path) -> Path:
     (project / "macros").symlink_to(REPO / "macros")
     (project / "seeds").mkdir()
     shutil.copy(REPO / "seeds" / "ptable.csv", project / "seeds" / "ptable.csv")
+    # the nationality code list: mart_evenredig_bereik publishes the full grid of it
+    shutil.copy(REPO / "seeds" / "kbi_codes.csv", project / "seeds" / "kbi_codes.csv")
     # the generic tests and the p-table's own test (the other singular tests need upstream models)
     shutil.copytree(REPO / "tests" / "dbt" / "generic", project / "tests" / "generic")
     shutil.copy(REPO / "tests" / "dbt" / "ptable_eigenschappen.sql", project / "tests" / "ptable_eigenschappen.sql")

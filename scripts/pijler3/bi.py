@@ -43,14 +43,29 @@ LEES_MIJ_INLEIDING = (
         "verstoring",
         "Alle aantallen zijn met opzet licht verstoord (celsleutelmethode, zoals ONS, ABS en Destatis hun "
         "censustabellen publiceren): elke telling wijkt hoogstens 5 af, meestal 0 tot 2; dezelfde groep personen "
-        "heeft overal en in elke golf hetzelfde cijfer; een som van delen kan enkele eenheden van het totaal "
-        "verschillen; percentages zijn berekend uit de verstoorde aantallen. Probeer de verstoring niet terug te "
-        "rekenen.",
+        "heeft overal en in elke golf hetzelfde cijfer. Probeer de verstoring niet terug te rekenen.",
+    ),
+    (
+        "delen en totaal",
+        "De echte delen tellen op tot het echte totaal, de gepubliceerde niet: de som van k gepubliceerde delen ligt "
+        "hoogstens 5 × (k + 1) boven het gepubliceerde totaal en kan eronder liggen met wat de niet-gepubliceerde "
+        "delen bevatten. Een deel is nooit groter dan zijn geheel (het wordt erop afgetopt). Percentages zijn "
+        "berekend uit de gepubliceerde aantallen en staan enkel bij een gepubliceerde noemer van minstens 20; de "
+        "aandelen van een uitsplitsing tellen nooit op tot meer dan 100 %. Een mediaan staat enkel bij minstens 20 "
+        "gepubliceerde personen, afgerond op hele dagen.",
     ),
     (
         "onderdrukt",
-        "Een telling die onder de drempel (standaard 5) uitkwam is leeg, met <kolom>_onderdrukt = true: minder dan 5, "
-        "mogelijk 0. Elk echt aantal van 10 of meer wordt gepubliceerd.",
+        "Een telling die onder de drempel (standaard 5) uitkwam is leeg, met <kolom>_onderdrukt = true: het echte "
+        "aantal is 0 tot 5. Elk echt aantal van 6 of meer wordt gepubliceerd. Elke waarde heeft een rij zodra één "
+        "nieuwkomer van de golf ze heeft (oudste nationaliteit: elke code van de codelijst), dus ook een lege rij kan "
+        "0 zijn.",
+    ),
+    (
+        "5 of 6",
+        "Een gepubliceerde 5 of 6 betekent: weinig. Het echte aantal ligt tussen 1 en 11, en omdat kleine groepen "
+        "vaak voorkomen is het meestal 1 tot 4 (een echte 1 tot 4 wordt ofwel niet gepubliceerd, ofwel als 5 of 6). "
+        "Lees een 5 of 6 dus niet als een exact aantal.",
     ),
     (
         "onbekend",

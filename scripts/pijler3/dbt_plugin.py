@@ -19,7 +19,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
 from pijler3.errors import ConfigError
-from pijler3.pseudonym import load_key, ptabel_sleutel, pseudoniem, recordsleutel
+from pijler3.pseudonym import load_key, pseudoniem, ptabel_sleutel, recordsleutel
 
 UDF_NAME = "pijler3_pseudoniem"
 RECORDSLEUTEL_UDF_NAME = "pijler3_recordsleutel"
