@@ -539,8 +539,9 @@ def _snoei(delen: list[np.ndarray], doel: int) -> list[np.ndarray]:
 @dataclass(frozen=True)
 class SleutelAanval:
     cellen: int
-    versmald: int  # cells left with fewer than 3 possible true counts, the truth among them
-    versmald_fout: int  # cells left with fewer than 3 possible counts, none of them true (the attacker's model broke)
+    versmald: int  # cells left with at most 3 possible true counts (of 11), the truth among them
+    versmald_fout: int  # cells left with at most 3 possible counts, none of them true (the attacker's model broke)
+    gemiddeld_mogelijk: float  # mean number of possible true counts per cell the attack left
     exact_vanaf_10: list[tuple[int, int | None]]  # (true, published) of cells of 10 or more pinned to their truth
     klein_bewezen: int  # withheld cells proven to be 1 … drempel - 1 (0 excluded), correctly
     tegenstrijdig: int  # partitions for which no choice fits: the published values contradict the public p-table
@@ -579,9 +580,11 @@ def sleutel_aanval(s: Stelsel, ptabel: np.ndarray, *, rondes: int = 3) -> Sleute
             break
     versmald = versmald_fout = klein = 0
     exact: list[tuple[int, int | None]] = []
+    aantal_mogelijk = []
     for i, k in enumerate(kandidaten):
         mogelijk = {laag[i] + d for d in np.flatnonzero(k.any(axis=1))}
-        if not mogelijk or len(mogelijk) >= 3:
+        aantal_mogelijk.append(len(mogelijk))
+        if not mogelijk or len(mogelijk) > 3:
             continue
         if s.waar[i] in mogelijk:
             versmald += 1
@@ -591,7 +594,9 @@ def sleutel_aanval(s: Stelsel, ptabel: np.ndarray, *, rondes: int = 3) -> Sleute
                 klein += 1
         else:
             versmald_fout += 1
-    return SleutelAanval(len(s.waar), versmald, versmald_fout, exact, klein, len(tegenstrijdig))
+    return SleutelAanval(
+        len(s.waar), versmald, versmald_fout, float(np.mean(aantal_mogelijk)), exact, klein, len(tegenstrijdig)
+    )
 
 
 def _publiek_gepubliceerd(s: Stelsel, ptabel: np.ndarray) -> Stelsel:

@@ -48,7 +48,7 @@ LEES_MIJ_INLEIDING = (
     (
         "delen en totaal",
         "De echte delen tellen op tot het echte totaal, de gepubliceerde niet: de som van k gepubliceerde delen ligt "
-        "hoogstens 5 × (k + 1) boven het gepubliceerde totaal en kan eronder liggen met wat de niet-gepubliceerde "
+        "hoogstens 5 keer (k + 1) boven het gepubliceerde totaal en kan eronder liggen met wat de niet-gepubliceerde "
         "delen bevatten. Een deel is nooit groter dan zijn geheel (het wordt erop afgetopt). Percentages zijn "
         "berekend uit de gepubliceerde aantallen en staan enkel bij een gepubliceerde noemer van minstens 20; de "
         "aandelen van een uitsplitsing tellen nooit op tot meer dan 100 %. Een mediaan staat enkel bij minstens 20 "
