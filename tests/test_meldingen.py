@@ -20,7 +20,7 @@ from cli_helpers import pijler3
 from conftest import REPO
 from party_helpers import PartyConfigs
 from pijler3 import envelope, leakscan, meldingen
-from pijler3.audit import read_audit_log
+from pijler3.audit import read_audit_log, verify_chain
 from pijler3.errors import InputError
 from pijler3.evidence import report_markdown
 
@@ -217,6 +217,9 @@ def test_an_answer_round_trips_and_marks_the_sent_notice_answered(
     }
     assert {"melding-verzonden", "melding-ontvangen", "melding-beantwoord", "melding-antwoord-ontvangen"} <= events
     assert text in report_markdown(agencies)
+    # both registers are the ones their audit logs rebuild (pijler3 audit verify checks it)
+    for config in (vdab, agencies):
+        assert meldingen.check_register(config, verify_chain(config.audit_log)).ok
 
 
 @embedded_only

@@ -27,7 +27,7 @@ EXIT_CODES: dict[int, str] = {
     3: "key or configuration problem (keys, host key, login, server folders); fix, do not retry",
     4: "envelope refused (signature, addressee, size or hash); ask the sender",
     5: "replay: this wave of this kind was opened before",
-    6: "the audit log's hash chain is broken (audit verify names the first changed, removed or moved line)",
+    6: "the audit log does not verify: chain broken, an anchor no longer matches, or the notice register differs",
     75: "temporary: server unreachable or the other party's file not there yet; run again later",
     130: "interrupted (Ctrl-C)",
 }

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Literal
 
 from pijler3 import envelope, insz, leakscan
-from pijler3.audit import AuditLog
+from pijler3.audit import HEAD_HASH_FIELD, HEAD_SEQ_FIELD, AuditLog, current_head
 from pijler3.clock import utc_timestamp
 from pijler3.config import PartyConfig
 from pijler3.digest import sha256_file
@@ -249,6 +249,12 @@ def _download_and_open(
         kind=leg.kind,
         sender=opened.manifest.sender,
         sender_key=opened.manifest.sender_key_fingerprint,
+        # The sender's audit-chain head it signed into the manifest: our record anchors its log (pijler3.audit).
+        **(
+            {HEAD_SEQ_FIELD: opened.manifest.sender_audit_seq, HEAD_HASH_FIELD: opened.manifest.sender_audit_head}
+            if opened.manifest.sender_audit_head is not None
+            else {}
+        ),
     )
     return opened
 
@@ -349,6 +355,7 @@ def _sealed_envelope(
         kind=kind,
         out_dir=folder,
         sender=config.party,
+        audit_head=current_head(config.audit_log),
     )
     audit.record(
         "seal",

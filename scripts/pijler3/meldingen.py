@@ -27,12 +27,19 @@ keeps no plaintext either: its notice file exists only between the query and the
 received, the due date (received + 14 days: "binnen een periode van 2 weken"), the counts per reason, the status, and
 the answer text and time. Times come from ``pijler3.clock``; a ``today`` parameter stands in for it in tests, as
 elsewhere in the package.
+
+The register is reproducible from the audit chain: every change to it is paired with an audit event that carries
+what changed (``melding-verzonden``, ``melding-ontvangen``, ``melding-beantwoord``, ``melding-antwoord-verzonden``,
+``melding-antwoord-ontvangen``; an answer text as its sha-256 only), and ``check_register`` (run by ``pijler3 audit
+verify`` and the evidence report) rebuilds the register from them and names the first notice and field that
+differ: a register edited by hand fails verification.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import tempfile
 from collections import Counter
@@ -45,7 +52,7 @@ from typing import Any, Literal, cast
 import duckdb
 
 from pijler3 import insz
-from pijler3.audit import AuditLog, Scalar
+from pijler3.audit import AuditLog, ChainStatus, Scalar, read_audit_log
 from pijler3.clock import parse_timestamp, utc_now, utc_timestamp
 from pijler3.config import PartyConfig
 from pijler3.envelope import check_wave, read_envelope
@@ -206,16 +213,37 @@ def verstuur_melding(config: PartyConfig, wave: str, database: Path) -> Melding 
         aantallen=dict(sorted(Counter(str(r[1]) for r in records).items())),
     )
     with _register_update(config) as notices:
-        if _find(notices, notice_id, "verzonden") is None or result.done:
+        registered = _find(notices, notice_id, "verzonden") is None or result.done
+        if registered:
             _upsert(notices, melding)
-    AuditLog(config.audit_log, config.party).record(
-        "melding-verzonden", melding_id=notice_id, wave=wave, rows=len(records), **_counts(melding.aantallen)
-    )
+    if registered:
+        AuditLog(config.audit_log, config.party).record(
+            "melding-verzonden", recipient=melding.ontvanger, **_registration(melding)
+        )
     return melding
 
 
-def _counts(aantallen: Mapping[str, int]) -> dict[str, Scalar]:
-    return {f"aantal_{reden}": count for reden, count in aantallen.items()}
+def _registration(melding: Melding) -> dict[str, Scalar]:
+    """What a ``melding-verzonden`` or ``melding-ontvangen`` event records of the notice, so that the register can be
+    rebuilt from the log (``check_register``)."""
+    return {
+        "melding_id": melding.id,
+        "wave": melding.golf,
+        "created_at": melding.aangemaakt_op,
+        "registered_at": melding.geregistreerd_op,
+        "rows": melding.rijen,
+        **{f"aantal_{reden}": count for reden, count in melding.aantallen.items()},
+    }
+
+
+def _answer(melding: Melding) -> dict[str, Scalar]:
+    """What an event about an answer records of it: when, and the text's sha-256 (the text itself stays out)."""
+    return {
+        "melding_id": melding.id,
+        "wave": melding.golf,
+        "answered_at": melding.beantwoord_op,
+        "antwoord_sha256": _text_sha256(melding.antwoord),
+    }
 
 
 def _send_csv(
@@ -288,17 +316,9 @@ def laad_binnenkomend(config: PartyConfig) -> Geladen:
                 _register_answer(config, kept.opened.manifest.wave, _read_and_remove(kept, ANTWOORD_COLUMNS))
             )
     for melding in received:
-        audit.record(
-            "melding-ontvangen",
-            melding_id=melding.id,
-            wave=melding.golf,
-            sender=melding.afzender,
-            rows=melding.rijen,
-            due=melding.uiterlijk,
-            **_counts(melding.aantallen),
-        )
+        audit.record("melding-ontvangen", sender=melding.afzender, due=melding.uiterlijk, **_registration(melding))
     for melding in answered:
-        audit.record("melding-antwoord-ontvangen", melding_id=melding.id, wave=melding.golf, sender=melding.ontvanger)
+        audit.record("melding-antwoord-ontvangen", sender=melding.ontvanger, **_answer(melding))
     return Geladen(tuple(received), tuple(answered), notices.refused + answers.refused)
 
 
@@ -381,7 +401,7 @@ def beantwoord(config: PartyConfig, notice_id: str, tekst: str) -> Melding:
             received = replace(received, antwoord=tekst, beantwoord_op=utc_timestamp())
             _upsert(notices, received)
     audit = AuditLog(config.audit_log, config.party)
-    audit.record("melding-beantwoord", melding_id=notice_id, wave=wave, sender=sender, on_time=_on_time(received))
+    audit.record("melding-beantwoord", sender=sender, on_time=_on_time(received), **_answer(received))
     _send_csv(
         config,
         wave,
@@ -397,6 +417,7 @@ def beantwoord(config: PartyConfig, notice_id: str, tekst: str) -> Melding:
         assert current is not None
         received = replace(current, antwoord_verzonden=True)
         _upsert(notices, received)
+    audit.record("melding-antwoord-verzonden", melding_id=notice_id, wave=wave)
     return received
 
 
@@ -421,3 +442,102 @@ def toon(config: PartyConfig, notice_id: str) -> list[dict[str, str]]:
         raise InputError(f"{sealed}: holds the notice of {manifest.sender} for {manifest.wave}, not {notice_id}")
     AuditLog(config.audit_log, config.party).record("melding-getoond", melding_id=notice_id, wave=wave)
     return _read_csv(data, MELDING_COLUMNS, sealed.name)
+
+
+# ---- the register reproduced from the audit chain ------------------------------------------------------------------
+
+
+def _text_sha256(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(str(text).encode("utf-8")).hexdigest()
+
+
+def _replayed(config: PartyConfig) -> dict[tuple[str, str], tuple[Melding, int]]:
+    """The register as the audit log's events build it, each notice with the line of the last event that changed it;
+    ``antwoord`` holds the answer's sha-256. ``InputError`` naming the line of an event that cannot be replayed."""
+    notices: dict[tuple[str, str], tuple[Melding, int]] = {}
+    if not config.audit_log.is_file():
+        return notices
+    for line, event in enumerate(read_audit_log(config.audit_log), start=1):
+        name = event.get("event")
+        if not (isinstance(name, str) and name.startswith("melding-")) or name == "melding-getoond":
+            continue
+        try:
+            notice_id = str(event["melding_id"])
+            if name in ("melding-verzonden", "melding-ontvangen"):
+                sent = name == "melding-verzonden"
+                party, other = config.party, cast(Party, str(event["recipient" if sent else "sender"]))
+                registered = str(event["registered_at"])
+                notices[(notice_id, "verzonden" if sent else "ontvangen")] = (
+                    Melding(
+                        id=notice_id,
+                        richting="verzonden" if sent else "ontvangen",
+                        golf=str(event["wave"]),
+                        afzender=party if sent else other,
+                        ontvanger=other if sent else party,
+                        aangemaakt_op=str(event["created_at"]),
+                        geregistreerd_op=registered,
+                        uiterlijk=_due(registered),
+                        aantallen={
+                            key.removeprefix("aantal_"): int(value)  # type: ignore[arg-type]
+                            for key, value in sorted(event.items())
+                            if key.startswith("aantal_")
+                        },
+                    ),
+                    line,
+                )
+                continue
+            richting: Richting = "verzonden" if name == "melding-antwoord-ontvangen" else "ontvangen"
+            known = notices.get((notice_id, richting))
+            if known is None:
+                raise InputError(
+                    f"{config.audit_log}, line {line}: {name} for notice {notice_id!r}, which no earlier "
+                    "event registered"
+                )
+            if name == "melding-antwoord-verzonden":
+                changed = replace(known[0], antwoord_verzonden=True)
+            else:
+                changed = replace(
+                    known[0], antwoord=str(event["antwoord_sha256"]), beantwoord_op=str(event["answered_at"])
+                )
+            notices[(notice_id, richting)] = (changed, line)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise InputError(
+                f"{config.audit_log}, line {line}: the {name} event lacks what the register needs ({exc})"
+            ) from None
+    return notices
+
+
+def check_register(config: PartyConfig, status: ChainStatus) -> ChainStatus:
+    """``status`` (of the audit chain) with a problem when the notice register differs from the one the log's events
+    reproduce: names the first notice and field that differ. A chain that did not verify is returned as it is."""
+    if not status.ok:
+        return status
+    path = register_path(config)
+    try:
+        replayed = _replayed(config)
+        register = lees_register(config)
+    except (InputError, ConfigError) as exc:
+        return replace(status, problem=f"the register of notices cannot be checked against the log: {exc}")
+    for melding in register:
+        found = replayed.pop((melding.id, melding.richting), None)
+        what = f"{path}: notice {melding.id[:40]!r} ({melding.richting[:12]!r})"
+        if found is None:
+            return replace(status, problem=f"{what} is in the register, but no audit event registered it")
+        expected, line = found
+        kept = replace(melding, antwoord=_text_sha256(melding.antwoord))
+        for name in vars(expected):
+            if getattr(kept, name) != getattr(expected, name):
+                shown = (
+                    "differs"
+                    if name == "antwoord"
+                    else (f"is {str(getattr(melding, name))[:40]!r}, but the log says {getattr(expected, name)!r}")
+                )
+                return replace(status, problem=f"{what}: {name} {shown} (audit log line {line})", line=line)
+    if replayed:
+        (notice_id, richting), (_, line) = next(iter(replayed.items()))
+        return replace(
+            status,
+            problem=f"{path}: notice {notice_id} ({richting}), registered by audit log line {line}, is missing",
+            line=line,
+        )
+    return status
