@@ -323,7 +323,7 @@ def dbt(project: Path, *args: str) -> list[dict[str, Any]]:
     done = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", str(project), "--profiles-dir", str(project),
          "--log-path", str(project / "logs"), "--target-path", str(project / "target")],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True,
     )  # fmt: skip
     assert (project / "target" / "run_results.json").exists(), done.stdout[-4000:] + done.stderr[-4000:]
     resultaten: list[dict[str, Any]] = json.loads((project / "target" / "run_results.json").read_text())["results"]

@@ -28,6 +28,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -280,6 +282,28 @@ def _write_config(out: Path, party: Party, address: ServerAddress, user: str) ->
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return load_config(path)
+
+
+def dbt_start_up_seconds() -> float | None:
+    """Wall time of ``dbt --version`` in a new process: the start-up any dbt run pays, the anchor the demo's own time
+    is compared with (DESIGN.md "Performance"); ``None`` when the ``dbt`` command is not beside this Python."""
+    dbt = Path(sys.executable).with_name("dbt")
+    if not dbt.is_file():
+        return None
+    started = time.monotonic()
+    subprocess.run([str(dbt), "--version"], capture_output=True, check=False)
+    return time.monotonic() - started
+
+
+def format_ratio(demo_seconds: float, anchor_seconds: float | None) -> str:
+    """The demo's time against ``dbt --version`` measured just before it on the same machine (goal: at most 5x)."""
+    if anchor_seconds is None:
+        return f"demo {demo_seconds:.1f} s; dbt --version not measured (no dbt command beside {sys.executable})"
+    return (
+        f"demo {demo_seconds:.1f} s = {demo_seconds / anchor_seconds:.1f}x `dbt --version` ({anchor_seconds:.1f} s,"
+        f" measured just before; goal at most 5x) on {os.cpu_count()} cores, load average"
+        f" {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
 
 
 KPI_INDICATORS = {

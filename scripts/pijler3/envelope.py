@@ -49,9 +49,9 @@ from pijler3.files import exclusive_lock, read_json_entries, write_json
 
 Kind = Literal["aanvraag", "verrijking", "gepseudonimiseerd", "melding", "antwoord"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
-# Answers to correction notices (art. 7) come in the order people answer them, not in wave order: an answer for an
-# earlier wave after one for a later wave is no replay. A second answer for the same wave still is.
-UNORDERED_KINDS: frozenset[Kind] = frozenset({"antwoord"})
+# Correction notices and their answers (art. 7) come in the order people find problems and answer them, not in wave
+# order: one for an earlier wave after one for a later wave is no replay. A second one for the same wave still is.
+UNORDERED_KINDS: frozenset[Kind] = frozenset({"melding", "antwoord"})
 PlaintextFormat = Literal["lines", "parquet"]
 MANIFEST_VERSION = 2
 _HEAD_FIELDS = ("sender_audit_seq", "sender_audit_head")
@@ -485,11 +485,19 @@ def verify_manifest(manifest_path: Path, signature_path: Path, bundle: keys.Bund
     return manifest
 
 
-def restart_wave(ledger: Path, sender: keys.Party, kind: Kind, wave: str) -> None:
-    """Record that ``wave`` starts over (both parties agreed): an envelope of ``kind`` from ``sender`` for it may be
-    opened once more, provided it was sealed after the earlier one was opened — a copy of that one stays refused."""
+def default_ledger(identity: Path) -> Path:
+    """The ledger of envelopes opened with the identity file ``identity``: ``.ontvangen.json`` beside it."""
+    return identity.parent / LEDGER_FILE
+
+
+def restart_wave(ledger: Path, sender: keys.Party, kind: Kind, wave: str, reason: str = "restart") -> None:
+    """Record that ``wave`` starts over (both parties agreed), or (``reason`` ``refused``) that the envelope opened
+    for it was refused for its content: an envelope of ``kind`` from ``sender`` for it may be opened once more,
+    provided it was sealed after the earlier one was opened — a copy of that one stays refused as a replay."""
     with exclusive_lock(ledger):
-        _append_ledger(ledger, {"sender": sender, "kind": kind, "wave": wave, "restarted_at": utc_timestamp()})
+        _append_ledger(
+            ledger, {"sender": sender, "kind": kind, "wave": wave, "restarted_at": utc_timestamp(), "reason": reason}
+        )
 
 
 def _check_replay(ledger: Path, manifest: Manifest, force: bool) -> None:
@@ -501,9 +509,14 @@ def _check_replay(ledger: Path, manifest: Manifest, force: bool) -> None:
     restarts = [i for i, e in enumerate(same) if "restarted_at" in e and e.get("wave") == manifest.wave]
     if restarts:
         # Openings of this wave before the last restart (the ledger is in order) no longer count, for an envelope
-        # sealed after each of them was opened.
+        # sealed after each of them was opened — or, after a refusal for content, for one with other content: a
+        # corrected envelope, not a copy of the refused one (the time of sealing is to the second, too coarse here).
         superseded = [e for e in same[: restarts[-1]] if "opened_at" in e and e.get("wave") == manifest.wave]
-        if all(manifest.created_at > str(e["opened_at"]) for e in superseded):
+        if same[restarts[-1]].get("reason") == "refused":
+            fresh = all(manifest.plaintext_sha256 != e.get("plaintext_sha256") for e in superseded)
+        else:
+            fresh = all(manifest.created_at > str(e["opened_at"]) for e in superseded)
+        if fresh:
             earlier = [e for e in earlier if not any(e is old for old in superseded)]
     if earlier and not force:
         last = max(earlier, key=lambda e: str(e.get("wave")))
@@ -595,7 +608,7 @@ def open_envelope(
     before the last one opened for the same sender and kind is refused unless ``force``. Opens that share a ledger
     run one at a time (``LEDGER.lock``), so concurrent runs cannot both open the same wave or lose an entry.
     """
-    ledger = ledger or identity.parent / LEDGER_FILE
+    ledger = ledger or default_ledger(identity)
     try:
         # One open at a time per ledger, from the replay check to the new entry: two concurrent opens could otherwise
         # both pass the check, or one could overwrite the other's entry.

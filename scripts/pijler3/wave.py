@@ -35,7 +35,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,14 +49,14 @@ from pijler3.config import PartyConfig
 from pijler3.dbt_runner import REPO, DbtPlugin, run_dbt
 from pijler3.digest import sha256_file
 from pijler3.docs_site import STATIC_PAGE, publish_page
-from pijler3.envelope import LEDGER_FILE, Kind, check_wave
+from pijler3.envelope import Kind, check_wave, default_ledger
 from pijler3.envelope import restart_wave as restart_ledger
 from pijler3.errors import ConfigError, InputError, Pijler3Error
 from pijler3.exchange_files import VERRIJKING_SCHEMA, exporteer_aanvraag, exporteer_verrijking
 from pijler3.files import write_json
 from pijler3.gepseudonimiseerd import DATASET_TABLE, exporteer_dataset
 from pijler3.keys import PSEUDONYM_KEY_FILE, Party, load_bundle, load_identities, load_signing_key
-from pijler3.legs import NotYetAvailable, run_leg
+from pijler3.legs import NotYetAvailable, SetAside, run_leg
 from pijler3.loading import (
     VDAB_PARQUET_COLUMNS,
     check_extract_folder,
@@ -73,6 +73,7 @@ Progress = Callable[[str], None]
 # Unit tests check the models' logic on fixed fixtures, not the wave's data: every `dbt build` of the test suite runs
 # them, a production wave skips their fixed cost (dbt's advice for production builds; bench/README.md).
 SKIP_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+DOCS_SKIP = ("--exclude", "resource_type:test", "resource_type:unit_test")
 
 
 class StepFailed(Pijler3Error):
@@ -92,6 +93,8 @@ class Run:
 
     config: PartyConfig
     wave: str
+    set_aside: list[SetAside] = field(default_factory=list, compare=False)
+    """Envelopes this run moved into quarantine (receive steps add them), for the exit code and the operator."""
 
     @property
     def state(self) -> Path:
@@ -196,6 +199,8 @@ class WaveResult:
     wave: str
     status: Literal["complete", "waiting", "stopped"]
     steps: tuple[StepOutcome, ...]
+    set_aside: tuple[SetAside, ...] = ()
+    """Envelopes this run moved into quarantine: the CLI names them and exits 7, also while the wave waits."""
 
     @property
     def waiting_for(self) -> str | None:
@@ -272,7 +277,7 @@ def restart_wave(run: Run, audit: AuditLog) -> Path:
     for path in built:
         path.unlink(missing_ok=True)
     kind, sender = _RECEIVES[config.party]
-    restart_ledger(config.age_identity.parent / LEDGER_FILE, sender, kind, wave)
+    restart_ledger(default_ledger(config.age_identity), sender, kind, wave)
     audit.record("wave-restart", wave=wave, kept_in=str(kept), files_removed=sum(1 for _ in built))
     return kept
 
@@ -325,7 +330,8 @@ def _run_steps(
         except NotYetAvailable as exc:
             say(f"{prefix}: waiting — {exc}")
             outcomes.append(StepOutcome(step.name, "waiting", {}))
-            return WaveResult(config.party, wave, "waiting", tuple(outcomes))
+            run.set_aside.extend(exc.set_aside)
+            return WaveResult(config.party, wave, "waiting", tuple(outcomes), tuple(run.set_aside))
         except duckdb.IOException as exc:
             # A lock held by another program (a SQL tool, a second run) or a full disk: DuckDB's message names the
             # file and the process, and holds no data values.
@@ -351,7 +357,7 @@ def _run_steps(
         )
         say(f"{prefix}: done in {time.monotonic() - started:.1f} s")
         outcomes.append(StepOutcome(step.name, "done", details))
-    return WaveResult(config.party, wave, "stopped" if stopped else "complete", tuple(outcomes))
+    return WaveResult(config.party, wave, "stopped" if stopped else "complete", tuple(outcomes), tuple(run.set_aside))
 
 
 def _done(run: Run, step: Step) -> bool:
@@ -417,11 +423,13 @@ def _send(leg: str, kind: str, suffix: str) -> Callable[[Run], Details]:
 def _receive(leg: str, kind: str) -> Callable[[Run], Details]:
     def receive(run: Run) -> Details:
         result = run_leg(leg, run.config, run.wave, progress=False)
+        run.set_aside.extend(result.set_aside)
         return {
             "file": result.file.name if result.file else None,
             "received": result.done,
             "kind": kind,
             "columns": _columns(result.file),
+            "quarantined": len(result.set_aside),
         }
 
     return receive
@@ -449,6 +457,7 @@ def _melding_sent(run: Run, details: Details) -> bool:
 
 def _receive_meldingen(run: Run) -> Details:
     loaded = meldingen.laad_binnenkomend(run.config)
+    run.set_aside.extend(loaded.set_aside)
     return {
         "meldingen_loaded": len(loaded.meldingen),
         "antwoorden_loaded": len(loaded.antwoorden),
@@ -548,8 +557,9 @@ def _docs(run: Run) -> Details:
     work = run.dbt_dir("docs")
     # The measured information loss of every wave so far, as a table on the page of model ckm_informatieverlies.
     docs_vars = {**json.loads(run.dbt_vars), "informatieverlies_tabel": information_loss_table(run.monitoring)}
+    # Only the relations are compiled for the page (their SQL is what a reader looks up), not the ~300 data tests.
     run_dbt(
-        ["docs", "generate", "--quiet", "--static", "--vars", json.dumps(docs_vars)],
+        ["docs", "generate", "--quiet", "--static", *DOCS_SKIP, "--vars", json.dumps(docs_vars)],
         target="agentschap",
         env=run.agencies_env(),
         work_dir=work,
