@@ -33,8 +33,8 @@ from scipy.sparse import coo_matrix
 from conftest import REPO
 from demo_helpers import Demo
 from pijler3.demo import WAVES
-from pijler3.pseudonym import load_key, recordsleutel
-from pijler3.ptable import PTableParameters, ons_records
+from pijler3.pseudonym import load_key, ptabel_sleutel, recordsleutel
+from pijler3.ptable import PTableParameters, laatste_pcv, ons_records
 
 pytest_plugins = ["demo_fixtures"]
 pytestmark = pytest.mark.slow
@@ -196,14 +196,23 @@ ONS_TELLINGEN = (
 
 
 @pytest.mark.parametrize("golf", WAVES)
-def test_ons_cell_key_perturbation_reproduces_every_perturbed_count(con: duckdb.DuckDBPyConnection, golf: str) -> None:
+def test_ons_cell_key_perturbation_reproduces_every_perturbed_count(
+    demo: Demo, con: duckdb.DuckDBPyConnection, golf: str
+) -> None:
+    """ONS's tool, given the p-table with the secret step applied (each row's noise in the secret order, computed
+    here from the demo's key), gives every published count, except where the published value was capped at its
+    whole afterwards (lower, never higher)."""
     import pandas as pd
     from cell_key_perturbation.create_perturbed_table import create_perturbed_table
 
     parameters = PTableParameters(DREMPEL, MAX_AFWIJKING)
-    ptable = pd.DataFrame(list(ons_records(parameters)), columns=["pcv", "ckey", "pvalue"])
+    sleutel = load_key(demo.out / "keys" / "agentschap" / "pseudonym.key")
+    laatste = laatste_pcv(parameters)
+    publiek = {(pcv, ckey): pvalue for pcv, ckey, pvalue in ons_records(parameters)}
+    geheim = [(pcv, ckey, publiek[(pcv, ptabel_sleutel(sleutel, min(pcv, laatste), ckey))]) for pcv, ckey in publiek]
+    ptable = pd.DataFrame(geheim, columns=["pcv", "ckey", "pvalue"])
     micro = _microdata(con, golf)
-    vergeleken = 0
+    vergeleken = afgetopt = 0
     for telling in ONS_TELLINGEN:
         data = micro if telling.populatie is None else micro[micro[telling.populatie]]
         gepubliceerd = {
@@ -222,13 +231,15 @@ def test_ons_cell_key_perturbation_reproduces_every_perturbed_count(con: duckdb.
                 )
                 for _, r in ons.iterrows()
             }
-            for sleutel, waarde in door_ons.items():
-                assert gepubliceerd[sleutel] == waarde, (telling, sleutel, gepubliceerd[sleutel], waarde)
+            for cel, waarde in door_ons.items():
+                if gepubliceerd[cel] != waarde:
+                    afgetopt += 1
+                    assert waarde is not None and (gepubliceerd[cel] or 0) < waarde, (telling, cel, waarde)
                 vergeleken += 1
             # a row of the mart ONS has no cell for: nobody of the population has that value, withheld like any 0
-            for sleutel in (k for k in gepubliceerd if k[0] == dimensie and k not in door_ons):
-                assert gepubliceerd[sleutel] is None, (telling, sleutel)
-    assert vergeleken > 150
+            for cel in (k for k in gepubliceerd if k[0] == dimensie and k not in door_ons):
+                assert gepubliceerd[cel] is None, (telling, cel)
+    assert vergeleken > 150 and afgetopt <= vergeleken // 50, (vergeleken, afgetopt)
 
 
 # ---- the attacker --------------------------------------------------------------------------------------------------
