@@ -117,8 +117,18 @@ KBI_KOLOMMEN = {
 }
 RECORDSLEUTEL_KOLOMMEN = {"pseudoniem": "varchar", "recordsleutel": "integer", "toegekend_in_golf": "varchar"}
 PTABEL_GEHEIM_KOLOMMEN = {"pcv": "integer", "celsleutel": "integer", "pvalue": "integer"}
+# Only what datakwaliteit_feiten reads of the enrichment's staging; empty here (the wave tests fill it).
+VERRIJKING_KOLOMMEN = {
+    "insz": "varchar",
+    "gekend_bij_vdab": "boolean",
+    "eerste_inschrijving": "date",
+    "huidige_categorie_werkzoekende": "varchar",
+    "status_dienstverlening": "varchar",
+    "onbekende_codes": "varchar",
+}
 STUBS = {
     "gepseudonimiseerde_dataset": DATASET_KOLOMMEN,
+    "stg_uitwisseling__verrijking": VERRIJKING_KOLOMMEN,
     "recordsleutels": RECORDSLEUTEL_KOLOMMEN,
     "ptabel_geheim": PTABEL_GEHEIM_KOLOMMEN,
     "golf_historiek": HISTORIEK_KOLOMMEN,
@@ -353,6 +363,7 @@ def gebouwd(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         )
         _tabel(con, "invoer_golf_historiek", HISTORIEK_KOLOMMEN, _historiek(dataset))
         _tabel(con, "invoer_stg_kbi__personen", KBI_KOLOMMEN, kbi)
+        _tabel(con, "invoer_stg_uitwisseling__verrijking", VERRIJKING_KOLOMMEN, [])
     resultaten = dbt(project, "build", "--vars", "{golf: '2026-S1', peildatum: '2026-06-30'}")
     fouten = [
         f"{r['unique_id']}: {r['status']} {r['message']}"

@@ -14,7 +14,8 @@ already makes, built by the wave's own dbt build and read while the restricted d
 - The agencies (``melding_aan_vdab``, read after ``build-dataset``): a newcomer they referred to VDAB (KBI
   ``datum_toeleiding_vdab`` on or before the reference date) whom VDAB's enrichment marks as not known
   (``gekend_bij_vdab`` false, the link mart_datakwaliteit counts): VDAB may hold the person under a wrong or missing
-  INSZ.
+  INSZ; and a line of the enrichment with a code outside the agreed code list (``code_onbekend``, detail the column,
+  never the value), which staging maps to ``onbekend``.
 - VDAB (``melding_aan_agentschap``, read after ``build-enrichment``, before the request is removed): the lines of the
   request that staging (``stg_uitwisseling__aanvraag``) found invalid, with its reason, or duplicated.
 
@@ -27,6 +28,11 @@ keeps no plaintext either: its notice file exists only between the query and the
 received, the due date (received + 14 days: "binnen een periode van 2 weken"), the counts per reason, the status, and
 the answer text and time. Times come from ``pijler3.clock``; a ``today`` parameter stands in for it in tests, as
 elsewhere in the package.
+
+What the receiver accepts (``laad_binnenkomend``): a notice only for a wave in which it sent the file the notice is
+about, and only about lines of that wave's request (``pijler3.verzonden`` keeps them as keyed digests); an answer only
+to a notice it sent. Anything else is set aside into one quarantine folder (``quarantine_folder``), unopened when
+possible, so it uses up no wave; after a refusal for content the sender's corrected notice is accepted.
 
 The register is reproducible from the audit chain: every change to it is paired with an audit event that carries
 what changed (``melding-verzonden``, ``melding-ontvangen``, ``melding-beantwoord``, ``melding-antwoord-verzonden``,
@@ -51,7 +57,7 @@ from typing import Any, Literal, cast
 
 import duckdb
 
-from pijler3 import insz, leakscan
+from pijler3 import insz, verzonden
 from pijler3.audit import AuditLog, ChainStatus, Scalar, read_audit_log
 from pijler3.clock import parse_timestamp, utc_now, utc_timestamp
 from pijler3.config import PartyConfig
@@ -65,6 +71,8 @@ REDENEN: Mapping[str, str] = {
     "insz_onbekend_bij_vdab": "door de Agentschappen naar VDAB toegeleid, maar het INSZ-nummer is niet gekend bij VDAB",
     "insz_ongeldig": "ongeldig INSZ-nummer in de aanvraag (detail: waarom)",
     "insz_dubbel": "INSZ-nummer meer dan eens in de aanvraag",
+    "code_onbekend": "een code in het verrijkte bestand die niet in de afgesproken codelijst staat (detail: de kolom);"
+    " gepubliceerd als onbekend",
 }
 """The fixed list of reason codes (Dutch, as the DPOs read them) with their meaning."""
 
@@ -416,7 +424,10 @@ def laad_binnenkomend(config: PartyConfig) -> Geladen:
 
         def ran_wave(manifest: Manifest) -> str | None:
             sent = config.work / manifest.wave / f"{_ABOUT[config.party]}.verzonden.json"
-            return None if sent.is_file() else "wave-not-run"
+            if not sent.is_file():
+                return "wave-not-run"
+            verzonden.not_sent(config, manifest.wave, ())  # a damaged record stops us before the notice is opened
+            return None
 
         def notice_sent(manifest: Manifest) -> str | None:
             ours = _find(lees_register(config), melding_id(manifest.wave, config.party), "verzonden")
@@ -472,6 +483,12 @@ def _register_received(config: PartyConfig, wave: str, sender: Party, rows: list
     unknown = set(counts) - set(REDENEN)
     if unknown:
         raise InputError(f"{what}: {len(unknown)} reason code(s) are not in the fixed list ({', '.join(REDENEN)})")
+    strangers = verzonden.not_sent(config, wave, (row["insz"] for row in rows))
+    if strangers:
+        raise InputError(
+            f"{what}: {strangers} of its {len(rows)} record(s) are no line of the request of wave {wave} (not"
+            f" shown here); a notice is only about records we exchanged — ask {sender} to correct it"
+        )
     now = utc_timestamp()
     try:
         melding = Melding(
@@ -525,7 +542,7 @@ def beantwoord(config: PartyConfig, notice_id: str, tekst: str) -> Melding:
         raise InputError("the answer is empty: say what was investigated and which measures were taken")
     if len(tekst) > MAX_ANTWOORD:
         raise InputError(f"the answer has {len(tekst)} characters; keep it under {MAX_ANTWOORD}")
-    if insz.shaped_in(tekst) or leakscan.insz_in_text(tekst):
+    if insz.shaped_in(tekst):
         raise InputError(
             "the answer holds what looks like an INSZ number (not shown here); answers carry no personal data —"
             " describe the measures, use `pijler3 meldingen toon` to look at the records"

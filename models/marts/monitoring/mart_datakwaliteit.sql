@@ -12,10 +12,15 @@ with
 
 {{ cell_key_perturbation('mart_datakwaliteit') }},
 
-telling as (
+feiten as (
     select *
     from {{ ref('datakwaliteit_feiten') }}
-    where bron = 'kbi_personen'
+),
+
+telling as (
+    select *
+    from feiten
+    where feiten.bron = 'kbi_personen'
 )
 
 -- Rows of the KBI extract: the simpler rule of afgerond_aantal (see _macros.yml).
@@ -39,8 +44,8 @@ select
     ckm_resultaat.aantal_rijen_onderdrukt,
     cast(ckm_resultaat.aantal_leeg as bigint) as aantal_leeg,
     ckm_resultaat.aantal_leeg_onderdrukt,
-    cast(null as bigint) as aantal_ongeldig,
-    false as aantal_ongeldig_onderdrukt,
+    -- codes VDAB sent outside the agreed code list: counted in staging only, rounded like the extract's rows
+    {{ afgerond_aantal('feiten', 'aantal_ongeldig') }},
     cast(null as bigint) as aantal_dubbel,
     false as aantal_dubbel_onderdrukt,
     cast(case when ckm_resultaat.bron = 'koppeling_vdab' then ckm_resultaat.aantal_niet_gekoppeld end as bigint)
@@ -48,3 +53,8 @@ select
     ckm_resultaat.bron = 'koppeling_vdab' and ckm_resultaat.aantal_niet_gekoppeld_onderdrukt
         as aantal_niet_gekoppeld_onderdrukt
 from ckm_resultaat
+left join feiten
+    on
+        ckm_resultaat.golf = feiten.golf
+        and ckm_resultaat.bron = feiten.bron
+        and ckm_resultaat.veld = feiten.veld
