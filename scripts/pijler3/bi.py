@@ -25,7 +25,7 @@ import duckdb
 from pijler3.audit import AuditLog
 from pijler3.config import PartyConfig
 from pijler3.digest import digest_file
-from pijler3.errors import InputError, Pijler3Error
+from pijler3.errors import ConfigError, InputError, Pijler3Error
 
 # Oldest storage format the 1.x readers of BI tools understand (DuckDB 1.0 and later read it).
 STORAGE_VERSION = "v1.0.0"
@@ -167,6 +167,11 @@ def publish_recorded(
 ) -> tuple[Path, list[Mart]]:
     """``publish`` by hand (``pijler3 publiceer-bi``), recorded in the party's audit log as ``publish-bi`` (or
     ``publish-bi-failed``); the databases default to the configuration's. ``pijler3 rapport`` then makes the report."""
+    if config.party != "agentschap":
+        raise ConfigError(
+            f"{config.path} is the configuration of {config.party}; publiceer-bi is an agencies' command (art. 4:"
+            " the agencies publish the marts for the BI working group): run it with the agencies' configuration"
+        )
     monitoring_db = monitoring_db or config.require("databases.monitoring", config.monitoring_db)
     target = target or config.require("bi.file", config.bi_file)
     audit = AuditLog(config.audit_log, config.party)

@@ -34,7 +34,7 @@ from typing import Literal
 from pijler3 import envelope, insz, leakscan
 from pijler3.audit import AuditLog
 from pijler3.clock import utc_timestamp
-from pijler3.config import PartyConfig
+from pijler3.config import OutsideAgreement, PartyConfig
 from pijler3.digest import sha256_file
 from pijler3.envelope import MANIFEST_SUFFIX, SIGNATURE_SUFFIX, Kind, Manifest, check_wave
 from pijler3.errors import ConfigError, InputError, Pijler3Error, TemporaryFailure
@@ -108,6 +108,7 @@ def run_leg(
     if plaintext is not None and leg.direction == "receive":
         raise InputError(f"leg {name} receives a file; it takes no file to send")
     audit = AuditLog(config.audit_log, config.party)
+    check_exchange_window(config, wave, audit)
     try:
         if leg.direction == "send":
             return _send(leg, config, wave, plaintext, audit, progress)
@@ -115,6 +116,20 @@ def run_leg(
     except Pijler3Error as exc:
         if not isinstance(exc, NotYetAvailable):
             audit.record("leg-failed", leg=name, wave=wave, kind=leg.kind, error=type(exc).__name__)
+        raise
+
+
+def check_exchange_window(config: PartyConfig, wave: str, audit: AuditLog) -> None:
+    """``config.check_exchange_window``, with the refusal recorded in the audit log (the evidence shows it)."""
+    try:
+        config.check_exchange_window(wave)
+    except OutsideAgreement:
+        audit.record(
+            "window-refused",
+            wave=wave,
+            agreement_start=str(config.agreement_start or "") or None,
+            agreement_end=str(config.agreement_end or "") or None,
+        )
         raise
 
 

@@ -44,6 +44,9 @@ class LazyGroup(click.Group):
             return None
         module = importlib.import_module(f"pijler3.cli.{COMMANDS[cmd_name]}")
         command: click.Command = module.command
+        if command.short_help is None and command.help:
+            # click would cut the listing at the first period ("meldingen  Art."): list the whole first paragraph.
+            command.short_help = " ".join(command.help.split("\n\n")[0].split())
         return command
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
+from pijler3.audit import ChainBroken
 from pijler3.config import load_config
+from pijler3.evidence import verify_audit, write_report
 from pijler3.legs import NotYetAvailable
 from pijler3.rapport import RAPPORT_NAAM
 from pijler3.wave import run_wave
@@ -41,3 +43,13 @@ def command(config_path: Path, wave: str | None, restart: bool) -> None:
     click.echo(f"{result.party} {result.wave}: complete")
     if config.bi_file is not None and (report := config.bi_file.with_name(RAPPORT_NAAM)).is_file():
         click.echo(f"BI file {config.bi_file}; monitoring report {report}")
+    evidence = write_report(config, config.audit_log.with_name(f"rapport-{result.party}-{result.wave}.html"), wave)
+    chain = verify_audit(config)
+    click.echo(f"evidence report {evidence}")
+    if chain.ok:
+        click.echo(
+            f"archive this audit head outside this machine (docs/maatregelen.md, B4): {chain.head}"
+            f" (line {chain.lines} of {chain.path}); check it later with `pijler3 audit verify`"
+        )
+    else:
+        raise ChainBroken(f"{chain.path}: hash chain broken: {chain.problem}")

@@ -1,0 +1,173 @@
+"""The protocol's lifecycle (art. 5, 12), access (art. 4) and the operator's side of the CLI: the exchange window,
+the whole one-line help, commands run with the wrong party's configuration, what ``run-wave`` ends with."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import pijler3
+from pijler3 import config as config_module
+from pijler3.audit import read_audit_log
+from pijler3.cli import COMMANDS, LazyGroup
+from pijler3.config import OutsideAgreement, load_config
+from pijler3.demo import exchange
+
+pytest_plugins = ["demo_fixtures"]
+
+
+def _set_retention(config: Path, **dates: str) -> None:
+    """Replace or add ``[retention]`` dates in a demo configuration (written anew by each ``exchange``)."""
+    text = config.read_text(encoding="utf-8")
+    for key, value in dates.items():
+        text, found = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
+        if not found:
+            text = text.replace("[retention]\n", f"[retention]\n{key} = {value}\n")
+    config.write_text(text, encoding="utf-8")
+
+
+def _server_files(demo: Path) -> list[Path]:
+    return sorted(p for p in (demo / "sftp").rglob("*") if p.is_file())
+
+
+@pytest.mark.slow
+def test_a_wave_outside_the_agreement_is_refused_before_anything_is_read_or_sent(demo_copy: Path) -> None:
+    """Before: a wave after the agreement's end sent the INSZ numbers and completed without a warning."""
+    agencies_toml = demo_copy / "agentschap" / "agentschap.toml"
+    outgoing = demo_copy / "agentschap" / "uit"
+    before_out = sorted(outgoing.iterdir()) if outgoing.exists() else []
+    with exchange(demo_copy):
+        server_before = _server_files(demo_copy)
+        for dates, wave, said in (
+            ({"agreement_end": "2026-09-30"}, "2026-S2", "lies after agreement_end = 2026-09-30"),
+            ({"agreement_end": "2026-03-31"}, "2025-S2", "is after agreement_end = 2026-03-31"),
+            ({"agreement_start": "2026-01-01"}, "2025-S2", "lies before agreement_start = 2026-01-01"),
+        ):
+            _set_retention(agencies_toml, **{"agreement_start": "2023-03-03", "agreement_end": "2028-02-14", **dates})
+            for args in (
+                ["run-wave", "--config", str(agencies_toml), "--wave", wave],
+                ["run-wave", "--config", str(agencies_toml), "--wave", wave, "--restart"],
+                ["leg", "send-request", "--config", str(agencies_toml), "--wave", wave],
+            ):
+                refused = pijler3(*args)
+                assert refused.code == 3, (args, refused.out, refused.err)
+                assert refused.err.count("\n") == 1 and "Traceback" not in refused.err
+                assert f"wave {wave} is outside the exchange window of the cooperation agreement" in refused.err
+                assert said in refused.err and str(agencies_toml) in refused.err
+                assert "nothing was read or sent" in refused.err
+        assert _server_files(demo_copy) == server_before
+    assert (sorted(outgoing.iterdir()) if outgoing.exists() else []) == before_out
+    assert not (demo_copy / "agentschap" / "werk" / "2026-S2").exists()
+    assert not (demo_copy / "agentschap" / "werk" / "herstart").exists()
+    refusals = [e for e in read_audit_log(demo_copy / "audit" / "agentschap.jsonl") if e["event"] == "window-refused"]
+    assert len(refusals) == 9 and {e["wave"] for e in refusals} == {"2025-S2", "2026-S2"}
+
+
+@pytest.mark.slow
+def test_run_wave_ends_naming_the_evidence_report_and_the_head_to_archive(demo_copy: Path) -> None:
+    vdab_toml = demo_copy / "vdab" / "vdab.toml"
+    with exchange(demo_copy):
+        done = pijler3("run-wave", "--config", str(vdab_toml), "--wave", "2025-S2")
+    assert done.code == 0, done.err
+    log = demo_copy / "audit" / "vdab.jsonl"
+    last = list(read_audit_log(log))[-1]
+    report = demo_copy / "audit" / "rapport-vdab-2025-S2.html"
+    lines = done.out.strip().splitlines()
+    assert lines[-2] == f"evidence report {report}"
+    assert lines[-1].startswith(
+        f"archive this audit head outside this machine (docs/maatregelen.md, B4): {last['hash']}"
+    )
+    assert f"(line {last['seq']} of {log})" in lines[-1]
+    assert "2025-S2" in report.read_text(encoding="utf-8")
+
+
+def test_help_lists_every_command_with_its_whole_first_paragraph() -> None:
+    """Before: ``meldingen  Art.`` — click cut each description at its first period."""
+    listing = " ".join(pijler3("--help").out.split())
+    group = LazyGroup()
+    for name in COMMANDS:
+        command = group.get_command(None, name)  # type: ignore[arg-type]
+        assert command is not None and command.help
+        whole = command.get_short_help_str(limit=10_000)
+        assert not whole.endswith("...") and f"{name} {whole}" in listing, name
+    assert "meldingen Art. 7 correction notices: list them (default), load new ones, show one, answer one." in listing
+
+
+def _minimal_config(tmp_path: Path, party: str, extra: str = "") -> Path:
+    path = tmp_path / f"{party}.toml"
+    path.write_text(
+        f'party = "{party}"\n\n[sftp]\nhost = "127.0.0.1"\nuser = "{party}"\nkey = "k"\nknown_hosts = "kh"\n\n'
+        '[keys]\nfolder = "keys"\npeer_bundle = "peer.json"\n\n'
+        '[folders]\noutgoing = "uit"\nincoming = "in"\nwork = "werk"\naudit = "audit"\n' + extra,
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_publiceer_bi_with_vdab_configuration_says_it_is_an_agencies_command(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text("{}", encoding="utf-8")
+    result = pijler3("publiceer-bi", "--config", str(_minimal_config(tmp_path, "vdab")), "--manifest", str(manifest))
+    assert result.code == 3 and result.err.count("\n") == 1, result.err
+    assert "publiceer-bi is an agencies' command" in result.err and "configuration of vdab" in result.err
+    assert not (tmp_path / "audit").exists()
+
+
+def test_every_configuration_key_is_documented() -> None:
+    doc = config_module.__doc__ or ""
+    for section, keys in config_module._SECTIONS.items():
+        if section:
+            assert f"[{section}]" in doc, section
+        for key in keys:
+            assert re.search(rf"(?m)^\s+{key} = ", doc) or f"[{key}]" in doc, f"{section}.{key} is not documented"
+
+
+ACCESS = (
+    '\n[access]\nrecipients = ["Dienst Monitoring", "Dienst Ontwikkeling van de Dienstverlening"]\n'
+    'profiles = ["analist monitoring"]\noperators = ["pijler3@vdab-etl01"]\n\n'
+    '[contact]\norganisation = "VDAB"\nprivacy_url = "https://www.vdab.be/privacy"\n'
+)
+
+
+def test_access_and_contact_are_read_and_hostile_entries_refused(tmp_path: Path) -> None:
+    config = load_config(_minimal_config(tmp_path, "vdab", ACCESS))
+    assert config.access.recipients == ("Dienst Monitoring", "Dienst Ontwikkeling van de Dienstverlening")
+    assert config.access.operators == ("pijler3@vdab-etl01",)
+    assert config.contact.privacy_url == "https://www.vdab.be/privacy"
+    for bad, said in (
+        ('operators = ["pijler3@vdab-etl01", "root@x; rm -rf /"]', "expected user@host"),
+        ('operators = ["<script>@x"]', "expected user@host"),
+        ("operators = []", "non-empty list of strings"),
+        ('profiles = ["analist", "analist"]', "same entry twice"),
+        ('profiles = ["85073003328"]', "looks like an INSZ"),
+        ('profiles = ["a\\u0007b"]', "one printable line"),
+        (f'profiles = ["{"ab " * 70}"]', "at most 200 characters"),
+        ('groups = ["x"]', "unknown key(s) groups in [access]"),
+    ):
+        path = _minimal_config(tmp_path, "vdab", f"\n[access]\n{bad}\n")
+        result = pijler3("purge", "--config", str(path), "--dry-run", "--no-server")
+        assert result.code == 3 and result.err.count("\n") == 1 and said in result.err, (bad, result.err)
+        assert "85073003328" not in result.err
+
+
+def test_agreement_dates_are_checked(tmp_path: Path) -> None:
+    for retention, said in (
+        ('[retention]\nagreement_start = "2023-03-03"\n', "retention.agreement_start = '2023-03-03'"),
+        ("[retention]\nagreement_start = 2028-03-03\nagreement_end = 2028-02-14\n", "is not before agreement_end"),
+    ):
+        result = pijler3("purge", "--config", str(_minimal_config(tmp_path, "vdab", retention)), "--dry-run")
+        assert result.code == 3 and said in result.err, result.err
+
+
+def test_the_window_check_takes_the_reference_date_and_today(tmp_path: Path) -> None:
+    config = load_config(
+        _minimal_config(tmp_path, "vdab", "[retention]\nagreement_start = 2023-03-03\nagreement_end = 2028-02-14\n")
+    )
+    config.check_exchange_window("2027-S2", today=dt.date(2028, 2, 14))
+    config.check_exchange_window("2023-S1", today=dt.date(2023, 7, 1))
+    for wave, today in (("2028-S1", dt.date(2028, 1, 1)), ("2027-S2", dt.date(2028, 2, 15)), ("2022-S2", None)):
+        with pytest.raises(OutsideAgreement, match=f"wave {wave} is outside"):
+            config.check_exchange_window(wave, today=today)
