@@ -4,6 +4,7 @@ the whole one-line help, commands run with the wrong party's configuration, what
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -11,10 +12,13 @@ import pytest
 
 from cli_helpers import pijler3
 from pijler3 import config as config_module
+from pijler3 import envelope
+from pijler3 import keys as party_keys
 from pijler3.audit import read_audit_log
 from pijler3.cli import COMMANDS, LazyGroup
 from pijler3.config import OutsideAgreement, load_config
-from pijler3.demo import exchange
+from pijler3.demo import WAVES, exchange
+from pijler3.keys import load_bundle
 
 pytest_plugins = ["demo_fixtures"]
 
@@ -171,3 +175,123 @@ def test_the_window_check_takes_the_reference_date_and_today(tmp_path: Path) -> 
     for wave, today in (("2028-S1", dt.date(2028, 1, 1)), ("2027-S2", dt.date(2028, 2, 15)), ("2022-S2", None)):
         with pytest.raises(OutsideAgreement, match=f"wave {wave} is outside"):
             config.check_exchange_window(wave, today=today)
+
+
+def _agreement_ended(config: Path) -> None:
+    _set_retention(config, agreement_end=str(dt.date.today() - dt.timedelta(days=1)))
+
+
+@pytest.mark.slow
+def test_afsluiten_purges_destroys_every_key_logs_each_step_and_prints_the_checklist(demo_copy: Path) -> None:
+    toml = demo_copy / "agentschap" / "agentschap.toml"
+    keys = demo_copy / "keys" / "agentschap"
+    secrets = {name: (keys / name).read_bytes() for name in ("age.key", "signing.pem", "pseudonym.key", "ssh_ed25519")}
+    with exchange(demo_copy):
+        early = pijler3("afsluiten", "--config", str(toml), "--confirm", "agentschap")
+        assert early.code == 3 and "agreement_end is 2028-02-14" in early.err, early.err
+        _agreement_ended(toml)
+        for guard in ([], ["--confirm", "vdab"], ["--confirm", "Agentschap"]):
+            refused = pijler3("afsluiten", "--config", str(toml), *guard)
+            assert refused.code == 2 and "--confirm agentschap" in refused.err, refused.err
+        dry = pijler3("afsluiten", "--config", str(toml), "--dry-run")
+        assert dry.code == 0, dry.err
+        assert f"would destroy key {keys / 'pseudonym.key'}" in dry.out
+        assert f"would destroy {demo_copy / 'agentschap' / 'monitoring.duckdb'}" in dry.out
+        assert all((keys / name).read_bytes() == data for name, data in secrets.items())
+        assert (demo_copy / "bi" / "monitoring.duckdb").is_file()
+        events_before = len(list(read_audit_log(demo_copy / "audit" / "agentschap.jsonl")))
+
+        done = pijler3("afsluiten", "--config", str(toml), "--confirm", "agentschap")
+        assert done.code == 0, done.err
+        again = pijler3("run-wave", "--config", str(toml), "--wave", "2026-S1")
+        assert again.code == 3 and "outside the exchange window" in again.err
+    for name in secrets:
+        assert not (keys / name).exists(), name
+    assert not list(keys.glob("signing.*.pem")) and (keys / "bundle.json").is_file()
+    for gone in ("agentschap/monitoring.duckdb", "bi/monitoring.duckdb", "bi/rapport.html"):
+        assert not (demo_copy / gone).exists(), gone
+    assert (demo_copy / "sources" / "kbi" / "personen.csv").is_file()  # the agencies' own extract stays
+    events = list(read_audit_log(demo_copy / "audit" / "agentschap.jsonl"))[events_before:]
+    names = [e["event"] for e in events]
+    assert names[0] == "close-started" and "purge" in names and names[-2:] == ["close-done", "window-refused"]
+    destroyed = {Path(str(e["file"])).name for e in events if e["event"] == "key-destroyed"}
+    assert destroyed == set(secrets)
+    report = demo_copy / "audit" / "rapport-agentschap-afsluiting.html"
+    assert f"final evidence report {report}" in done.out and report.is_file()
+    assert "close the SFTP account" not in done.out and "close this party's SFTP account" in done.out
+    assert "written confirmation" in done.out
+    assert pijler3("audit", "verify", "--config", str(toml)).code == 0
+
+
+def test_afsluiten_does_not_overwrite_through_a_symbolic_link(tmp_path: Path) -> None:
+    """A key file replaced by a link to another file: overwriting would destroy that file instead."""
+    victim = tmp_path / "elsewhere.txt"
+    victim.write_text("not a key\n", encoding="utf-8")
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / "pseudonym.key").symlink_to(victim)
+    path = _minimal_config(tmp_path, "agentschap", "[retention]\nagreement_end = 2024-01-01\n")
+    result = pijler3("afsluiten", "--config", str(path), "--confirm", "agentschap", "--no-server")
+    assert result.code == 3 and "not a regular file" in result.err and "nothing was destroyed" in result.err
+    assert victim.read_text(encoding="utf-8") == "not a key\n" and (keys / "pseudonym.key").is_symlink()
+
+
+@pytest.mark.slow
+def test_keys_blootstelling_lists_what_a_key_sealed_or_signed_and_a_forgery_as_unverified(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    agencies_toml, vdab_toml = demo_copy / "agentschap" / "agentschap.toml", demo_copy / "vdab" / "vdab.toml"
+    vdab_bundle = load_bundle(demo_copy / "keys" / "vdab" / "bundle.json")
+    stranger = tmp_path / "stranger"
+    party_keys.generate("vdab", stranger)  # calls itself vdab; not the key the agencies pinned
+    forged = tmp_path / "forged" / "2026-S2.verrijking.csv"
+    forged.parent.mkdir()
+    forged.write_text("insz\n90021512469\n", encoding="utf-8")
+    with exchange(demo_copy):
+        envelope.seal(
+            forged,
+            to=demo_copy / "keys" / "agentschap" / "bundle.json",
+            sign_with=stranger / "signing.pem",
+            wave="2026-S2",
+            kind="verrijking",
+            sender="vdab",
+            out_dir=demo_copy / "sftp" / "naar-agentschap",
+        )
+        waiting = pijler3("leg", "receive-enrichment", "--config", str(agencies_toml), "--wave", "2026-S2")
+        assert waiting.code == 75, waiting.err
+    work = demo_copy / "agentschap" / "werk"
+    sent = {
+        (wave, kind): json.loads((work / wave / "verzonden" / f"{wave}.{kind}.{ext}.manifest.json").read_text())
+        for wave in WAVES
+        for kind, ext in (("aanvraag", "csv"), ("gepseudonimiseerd", "parquet"))
+    }
+
+    sealed_for_vdab = pijler3(
+        "keys",
+        "blootstelling",
+        "--config",
+        str(agencies_toml),
+        "--fingerprint",
+        party_keys.group_fingerprint(vdab_bundle.current_recipient.fingerprint),
+    )
+    assert sealed_for_vdab.code == 0, sealed_for_vdab.err
+    assert "the other party's age key (vdab)" in sealed_for_vdab.out
+    for (wave, kind), manifest in sent.items():
+        assert f"{wave} {kind} (sent, sealed for): {manifest['row_count']} row(s); sealed {manifest['created_at']}" in (
+            sealed_for_vdab.out
+        )
+    own = pijler3(
+        "keys", "blootstelling", "--config", str(vdab_toml), "--fingerprint", vdab_bundle.current_recipient.fingerprint
+    )
+    assert own.code == 0 and "own age key (vdab)" in own.out and "opened 20" in own.out, own.out
+
+    forger = load_bundle(stranger / "bundle.json").signing_keys[0].fingerprint
+    signed = pijler3("keys", "blootstelling", "--config", str(agencies_toml), "--fingerprint", forger)
+    assert signed.code == 0, signed.err
+    assert "in neither bundle" in signed.out
+    assert "2026-S2 verrijking (received, signed by): 1 row(s)" in signed.out and "never verified" in signed.out
+    assert "0 row(s) in verified envelopes" in signed.out
+
+    for hostile in ("../../etc/passwd", "0" * 31, "\x1b[31m" + "a" * 32):
+        refused = pijler3("keys", "blootstelling", "--config", str(agencies_toml), "--fingerprint", hostile)
+        assert refused.code == 2 and refused.err.count("\n") == 1 and "\x1b" not in refused.err, refused.err

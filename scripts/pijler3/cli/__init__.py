@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "rapport": "rapport",
     "ptable": "ptable",
     "meldingen": "meldingen",
+    "afsluiten": "afsluiten",
 }
 
 
