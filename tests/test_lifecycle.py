@@ -6,15 +6,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from cli_helpers import pijler3
+from pijler3 import artikel3, envelope
 from pijler3 import config as config_module
-from pijler3 import envelope
 from pijler3 import keys as party_keys
-from pijler3.audit import read_audit_log
+from pijler3.audit import os_user, read_audit_log
 from pijler3.cli import COMMANDS, LazyGroup
 from pijler3.config import OutsideAgreement, load_config
 from pijler3.demo import WAVES, exchange
@@ -71,7 +76,7 @@ def test_a_wave_outside_the_agreement_is_refused_before_anything_is_read_or_sent
 
 
 @pytest.mark.slow
-def test_run_wave_ends_naming_the_evidence_report_and_the_head_to_archive(demo_copy: Path) -> None:
+def test_run_wave_ends_naming_the_evidence_report_and_the_head_to_archive(demo_copy: Path, tmp_path: Path) -> None:
     vdab_toml = demo_copy / "vdab" / "vdab.toml"
     with exchange(demo_copy):
         done = pijler3("run-wave", "--config", str(vdab_toml), "--wave", "2025-S2")
@@ -86,6 +91,19 @@ def test_run_wave_ends_naming_the_evidence_report_and_the_head_to_archive(demo_c
     )
     assert f"(line {last['seq']} of {log})" in lines[-1]
     assert "2025-S2" in report.read_text(encoding="utf-8")
+
+    # Art. 4: the access list per wave, and every operator of the audit log checked against it.
+    me = f"{os_user()}@{socket.gethostname()}"
+    markdown = tmp_path / "rapport.md"
+    assert pijler3("audit", "report", "--config", str(vdab_toml), "--out", str(markdown)).code == 0
+    text = markdown.read_text(encoding="utf-8")
+    assert "### Toegang (art. 4)" in text
+    assert "| ontvangers (diensten, werkgroep) | Dienst Monitoring, Dienst Ontwikkeling van de" in text
+    assert f"| {me} | ja |" in text and "**NEE**" not in text
+    vdab_toml.write_text(vdab_toml.read_text().replace(f'operators = ["{me}"]', 'operators = ["dpo@elders"]'))
+    assert pijler3("audit", "report", "--config", str(vdab_toml), "--out", str(markdown)).code == 0
+    text = markdown.read_text(encoding="utf-8")
+    assert f"| {me} | **NEE** |" in text and f"niet op de lijst: {me}" in text and "MISLUKT" in text
 
 
 def test_help_lists_every_command_with_its_whole_first_paragraph() -> None:
@@ -295,3 +313,108 @@ def test_keys_blootstelling_lists_what_a_key_sealed_or_signed_and_a_forgery_as_u
     for hostile in ("../../etc/passwd", "0" * 31, "\x1b[31m" + "a" * 32):
         refused = pijler3("keys", "blootstelling", "--config", str(agencies_toml), "--fingerprint", hostile)
         assert refused.code == 2 and refused.err.count("\n") == 1 and "\x1b" not in refused.err, refused.err
+
+
+def test_the_transparency_text_follows_the_facts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    retention = "\n[retention]\nagreement_start = 2023-03-03\nagreement_end = 2028-02-14\nyears = 5\n"
+    path = _minimal_config(tmp_path, "vdab", retention + ACCESS)
+    out = tmp_path / "transparantie.md"
+    assert pijler3("transparantie", "--config", str(path), "--out", str(out)).code == 0
+    text = out.read_text(encoding="utf-8")
+    for fact in (
+        "# Hoe VDAB uw gegevens gebruikt",
+        "van 2023-03-03 tot 2028-02-14",
+        "bewaard tot 5 jaar na het einde",
+        "uiterlijk tot 2033-02-14",
+        "- Dienst Ontwikkeling van de Dienstverlening",
+        "https://www.vdab.be/privacy",
+        "- huidige categorie werkzoekende",
+        "- oudste nationaliteit — bijzondere categorie (AVG art. 9)",
+        "- verblijfsstatus",
+    ):
+        assert fact in text, fact
+    assert "technisch" not in text and "gekend_bij_vdab" not in text
+
+    # Change the facts: the retention, a contact point, a recipient, an attribute in the art. 3 list.
+    changed = (
+        ACCESS.replace("https://www.vdab.be/privacy", "https://www.vdab.be/nieuw")
+        .replace('"Dienst Monitoring", ', "")
+        .replace('organisation = "VDAB"', 'organisation = "VDAB <b>*|"\ndpo = "dpo@vdab.example"')
+    )
+    path.write_text(path.read_text().replace(ACCESS, changed).replace("years = 5", "years = 3"), encoding="utf-8")
+    monkeypatch.setitem(artikel3.KBI, "woonplaats", "gemeente van de woonplaats")  # type: ignore[index]
+    assert pijler3("transparantie", "--config", str(path), "--out", str(out)).code == 0
+    new = out.read_text(encoding="utf-8")
+    assert "bewaard tot 3 jaar" in new and "uiterlijk tot 2031-02-14" in new
+    assert "https://www.vdab.be/nieuw" in new and "www.vdab.be/privacy" not in new
+    assert "- Dienst Monitoring" not in new and "dpo@vdab.example" in new
+    assert "- gemeente van de woonplaats" in new
+    assert r"# Hoe VDAB \<b\>\*\| uw gegevens" in new  # a configured value cannot become Markdown or HTML
+
+    page = tmp_path / "transparantie.html"
+    assert pijler3("transparantie", "--config", str(path), "--out", str(page)).code == 0
+    html_text = page.read_text(encoding="utf-8")
+    assert "<b>" not in html_text and "VDAB &lt;b&gt;" in html_text and html_text.startswith("<!doctype html>")
+
+
+PIJLER3 = str(Path(sys.executable).with_name("pijler3"))
+# VDAB's run as the console script runs it, with a real SIGINT sent to itself the moment its clean-up step starts.
+CTRL_C_AT_CLEAN_UP = """
+import os, signal, sys
+import pijler3.wave
+from pijler3.cli import main
+real = pijler3.wave.ruim_aanvraag_op
+def clean_up(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGINT)
+    return real(*args, **kwargs)
+pijler3.wave.ruim_aanvraag_op = clean_up
+sys.argv = ["pijler3", *sys.argv[1:]]
+main()
+"""
+
+
+def _events(log: Path, after: int) -> list[tuple[object, ...]]:
+    return [(e["event"], e.get("step") or e.get("command")) for e in list(read_audit_log(log))[after:]]
+
+
+@pytest.mark.slow
+def test_ctrl_c_exits_130_with_an_audit_event_and_vdab_sees_a_wave_started_over(demo_copy: Path) -> None:
+    """Before: VDAB's clean-up gave a traceback and exit 1; a dbt build ~75 lines of traceback and no audit trace."""
+    agencies_toml, vdab_toml = demo_copy / "agentschap" / "agentschap.toml", demo_copy / "vdab" / "vdab.toml"
+    agencies_log, vdab_log = demo_copy / "audit" / "agentschap.jsonl", demo_copy / "audit" / "vdab.jsonl"
+    dbt_log = demo_copy / "agentschap" / "werk" / "2026-S2" / "dbt" / "build-request" / "logs" / "dbt.log"
+    agencies = ["run-wave", "--config", str(agencies_toml), "--wave", "2026-S2"]
+    vdab = ["run-wave", "--config", str(vdab_toml), "--wave", "2026-S2"]
+    with exchange(demo_copy):
+        before = len(list(read_audit_log(agencies_log)))
+        process = subprocess.Popen([PIJLER3, *agencies], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        while not dbt_log.exists() and process.poll() is None:
+            time.sleep(0.05)  # waits for dbt to start; asserts nothing about time
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate()
+        assert process.returncode == 130, (out, err)
+        assert "Traceback" not in out + err and len(err.strip().splitlines()) <= 2, err
+        assert "interrupted (Ctrl-C)" in err
+        assert _events(agencies_log, before)[-2:] == [
+            ("step-interrupted", "build-request"),
+            ("interrupted", "run-wave"),
+        ]
+        assert pijler3(*agencies).code == 75  # resumes and sends the request
+
+        before = len(list(read_audit_log(vdab_log)))
+        interrupted = subprocess.run([sys.executable, "-c", CTRL_C_AT_CLEAN_UP, *vdab], capture_output=True, text=True)
+        assert interrupted.returncode == 130, (interrupted.stdout, interrupted.stderr)
+        assert "Traceback" not in interrupted.stdout + interrupted.stderr
+        assert _events(vdab_log, before)[-2:] == [("step-interrupted", "clean-up"), ("interrupted", "run-wave")]
+        resumed = pijler3(*vdab)
+        assert resumed.code == 75 and "resuming at clean-up" in resumed.out, resumed.out + resumed.err
+        assert "waiting at receive-dataset" in resumed.out
+
+        # The agencies start the wave over: VDAB's next run sees the new request instead of waiting for the dataset.
+        assert pijler3(*agencies, "--restart").code == 75
+        seen = pijler3(*vdab)
+        assert seen.code == 1 and seen.err.count("\n") == 1, seen.out + seen.err
+        assert "agentschap put a new aanvraag for wave 2026-S2 on the server after the one you received" in seen.err
+        assert f"run `pijler3 run-wave --config {vdab_toml} --wave 2026-S2 --restart`" in seen.err
+        assert "waiting at" not in seen.out
+        assert pijler3(*vdab, "--restart").code == 75

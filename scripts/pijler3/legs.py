@@ -39,7 +39,7 @@ from pijler3.digest import sha256_file
 from pijler3.envelope import MANIFEST_SUFFIX, SIGNATURE_SUFFIX, Kind, Manifest, check_wave
 from pijler3.errors import ConfigError, InputError, Pijler3Error, TemporaryFailure
 from pijler3.files import write_json
-from pijler3.keys import Party, load_bundle
+from pijler3.keys import Party, load_bundle, other_party
 from pijler3.sftp import inbox, outbox
 from pijler3.sftp.transport import RemoteFile, SftpTransport
 
@@ -50,6 +50,33 @@ QUARANTINE = "quarantaine"
 
 class NotYetAvailable(TemporaryFailure):
     """The other party has not (completely) uploaded the file yet: run the leg again later (exit code 75)."""
+
+
+class WaveStartedOver(Pijler3Error):
+    """The other party sent anew a file of the wave this party received already: it started the wave over."""
+
+
+def _started_over(config: PartyConfig, wave: str, listing: list[RemoteFile]) -> WaveStartedOver | None:
+    """While waiting for one file: a manifest of a kind this party already received for ``wave`` is back on the
+    server. Only the wave and kind are named (both checked), never the server's file name, which anyone with write
+    access to the server chooses."""
+    other = other_party(config.party)
+    for remote in listing:
+        wave_part, _, rest = remote.name.partition(".")
+        kind = rest.partition(".")[0]
+        if (
+            wave_part == wave
+            and remote.name.endswith(MANIFEST_SUFFIX)
+            and kind in envelope.KINDS
+            and (config.work / wave / f"{kind}.ontvangen.json").is_file()
+        ):
+            return WaveStartedOver(
+                f"{other} put a new {kind} for wave {wave} on the server after the one you received: {other} started"
+                f" the wave over. If {other} told you so, run `pijler3 run-wave --config {config.path} --wave {wave}"
+                f" --restart` (its signature is checked before anything is opened); if not, treat it as a breach"
+                " signal (docs/datalek.md)"
+            )
+    return None
 
 
 @dataclass(frozen=True)
@@ -178,7 +205,8 @@ def _receive(leg: Leg, config: PartyConfig, wave: str, audit: AuditLog, progress
     marker = state / f"{leg.kind}.ontvangen.json"
     folder = inbox(config.party)
     with SftpTransport(config.sftp, audit=audit, retry=config.retry, progress=progress) as sftp:
-        remote = [f for f in sftp.listdir(folder) if f.name.startswith(f"{wave}.{leg.kind}.")]
+        listing = sftp.listdir(folder)
+        remote = [f for f in listing if f.name.startswith(f"{wave}.{leg.kind}.")]
         if marker.exists():
             received = json.loads(marker.read_text(encoding="utf-8"))
             removed = sum(sftp.remove(f.path, wave=wave, kind=leg.kind) for f in remote)
@@ -191,7 +219,10 @@ def _receive(leg: Leg, config: PartyConfig, wave: str, audit: AuditLog, progress
                 Path(received["file"]),
             )
         download = state / "ontvangen"
-        envelope_files, manifest = _verified_envelope(sftp, remote, config, wave, leg, download, audit)
+        try:
+            envelope_files, manifest = _verified_envelope(sftp, remote, config, wave, leg, download, audit)
+        except NotYetAvailable as waiting:
+            raise _started_over(config, wave, listing) or waiting from None
         opened = _download_and_open(sftp, envelope_files, manifest, download, config, leg, config.incoming, audit)
         write_json(
             marker,

@@ -328,6 +328,11 @@ def _run_steps(
                 " database open, close the program (or wait for the other run); free disk space if it is full;"
                 " then run the command again"
             ) from None
+        except (KeyboardInterrupt, duckdb.InterruptException):
+            # Ctrl-C: DuckDB turns it into its own exception when it lands inside a query. The step's output is
+            # written whole or not at all, so the next run redoes the step.
+            audit.record("step-interrupted", step=step.name, wave=wave)
+            raise KeyboardInterrupt from None
         except Exception as exc:
             audit.record("step-failed", step=step.name, wave=wave, error=type(exc).__name__)
             raise
