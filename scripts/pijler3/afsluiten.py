@@ -76,7 +76,12 @@ def private_keys(config: PartyConfig) -> list[Path]:
         folder / PSEUDONYM_KEY_FILE,
         config.sftp.key,
     ]
-    return [path for path in candidates if os.path.lexists(path)]
+    return [_shown(path) for path in candidates if os.path.lexists(path)]
+
+
+def _shown(path: Path) -> Path:
+    """``path`` with its folder resolved (no ``..`` in messages and events) but the file itself not followed."""
+    return path.parent.resolve() / path.name
 
 
 def built_files(config: PartyConfig) -> list[Path]:
@@ -90,7 +95,7 @@ def built_files(config: PartyConfig) -> list[Path]:
             continue
         for companion in (path, path.with_name(path.name + ".wal")):
             if os.path.lexists(companion):
-                found.append(companion)
+                found.append(_shown(companion))
     return found
 
 

@@ -37,7 +37,7 @@ def command(config_path: Path, dry_run: bool, confirm: str | None, no_server: bo
         f"{closing.party}: closed: {len(closing.purge.removed)} wave(s) purged, {len(closing.files)} file(s) and"
         f" {len(closing.keys)} key(s) destroyed"
     )
-    click.echo(f"final evidence report {closing.report}")
+    click.echo(f"final evidence report {closing.report.resolve() if closing.report else None}")
     click.echo(f"archive this audit head outside this machine: {closing.head}")
     click.echo("Left to do by hand (software cannot):")
     for number, item in enumerate(CHECKLIST, start=1):

@@ -45,11 +45,11 @@ def command(config_path: Path, wave: str | None, restart: bool) -> None:
         click.echo(f"BI file {config.bi_file}; monitoring report {report}")
     evidence = write_report(config, config.audit_log.with_name(f"rapport-{result.party}-{result.wave}.html"), wave)
     chain = verify_audit(config)
-    click.echo(f"evidence report {evidence}")
+    click.echo(f"evidence report {evidence.resolve()}")
     if chain.ok:
         click.echo(
             f"archive this audit head outside this machine (docs/maatregelen.md, B4): {chain.head}"
-            f" (line {chain.lines} of {chain.path}); check it later with `pijler3 audit verify`"
+            f" (line {chain.lines} of {chain.path.resolve()}); check it later with `pijler3 audit verify`"
         )
     else:
         raise ChainBroken(f"{chain.path}: hash chain broken: {chain.problem}")
