@@ -393,7 +393,7 @@ def test_ctrl_c_exits_130_with_an_audit_event_and_vdab_sees_a_wave_started_over(
         process.send_signal(signal.SIGINT)
         out, err = process.communicate()
         assert process.returncode == 130, (out, err)
-        assert "Traceback" not in out + err and len(err.strip().splitlines()) <= 2, err
+        assert "Traceback" not in out + err and len([line for line in err.splitlines() if line.strip()]) <= 2, err
         assert "interrupted (Ctrl-C)" in err
         assert _events(agencies_log, before)[-2:] == [
             ("step-interrupted", "build-request"),
