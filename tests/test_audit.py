@@ -11,7 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from pijler3.audit import GENESIS, Anchor, AuditLog, ChainBroken, entry_hash, read_audit_log, verify_chain
+from pijler3.audit import (
+    GENESIS,
+    Anchor,
+    AuditLog,
+    ChainBroken,
+    current_head,
+    entry_hash,
+    parse_head,
+    read_audit_log,
+    verify_chain,
+)
 from pijler3.errors import ConfigError, InputError
 
 SHA = "ab" * 32
@@ -179,7 +189,7 @@ def test_anchors_catch_lines_cut_off_the_end_and_a_rebuilt_chain(tmp_path: Path)
     path.write_text("".join(lines[:3]))
     assert verify_chain(path).ok, "a shorter chain verifies on its own"
     status = verify_chain(path, [anchor])
-    assert not status.ok and "refers to line 5, but the log ends at line 3" in str(status.problem)
+    assert not status.ok and "recorded line 5, but the log ends at line 3: lines were cut" in str(status.problem)
     path.unlink()
     _log_of(path, 5)  # the same events written again: other times, so other hashes
     status = verify_chain(path, [anchor])
@@ -195,3 +205,74 @@ def test_recording_after_a_damaged_last_line_is_refused(tmp_path: Path) -> None:
         handle.write('{"event": "hand-written"}\n')
     with pytest.raises(ChainBroken, match="last line is not a chained audit record"):
         AuditLog(path, "vdab").record("connect")
+
+
+def _rebuilt(lines: list[str], edit_at: int) -> list[str]:
+    """The log with line ``edit_at`` (1-based) edited and every hash after it recomputed: a consistent chain."""
+    entries = [json.loads(line) for line in lines]
+    entries[edit_at - 1]["rows"] = 999
+    prev = GENESIS
+    for entry in entries:
+        entry["prev"] = prev
+        entry["hash"] = prev = entry_hash(entry)
+    return [json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries]
+
+
+def test_a_rebuilt_chain_is_named_by_the_span_between_the_anchors_around_the_edit(tmp_path: Path) -> None:
+    path = tmp_path / "agentschap.jsonl"
+    lines = _log_of(path, 12)
+    hashes = [json.loads(line)["hash"] for line in lines]
+    # given out of line order, as the step records of several waves are read
+    anchors = [Anchor(n, hashes[n - 1], f"stap {n}") for n in (11, 3, 8)]
+    path.write_text("".join(_rebuilt(lines, 5)))
+    assert verify_chain(path).ok, "a rebuilt chain verifies on its own"
+    status = verify_chain(path, anchors)
+    assert status.line == 8 and status.span == (4, 8)
+    assert "line 8 differs from the one stap 8 recorded: the log was changed after line 3 (stap 3" in str(
+        status.problem
+    )
+
+
+def test_only_an_external_anchor_bounds_a_change_an_external_anchor_found(tmp_path: Path) -> None:
+    path = tmp_path / "agentschap.jsonl"
+    lines = _log_of(path, 12)
+    archived = parse_head(f"2:{json.loads(lines[1])['hash']}", "archived head")
+    received = Anchor(10, json.loads(lines[9])["hash"], "vdab.jsonl line 40", external=True)
+    forged = _rebuilt(lines, 5)
+    # the step records rewritten along with the chain: they match the forgery
+    steps = [Anchor(n, json.loads(forged[n - 1])["hash"], f"stap {n}") for n in (4, 6, 8)]
+    path.write_text("".join(forged))
+    status = verify_chain(path, [*steps, archived, received])
+    assert status.span == (3, 10), "the internal anchors at 4, 6 and 8 prove nothing against an external one"
+    assert "changed after line 2 (archived head 2:" in str(status.problem)
+    assert "3 anchor(s) in step records in between still match: they were rewritten with the chain" in str(
+        status.problem
+    )
+
+
+def test_a_tail_cut_below_an_archived_head_names_the_missing_lines(tmp_path: Path) -> None:
+    path = tmp_path / "agentschap.jsonl"
+    lines = _log_of(path, 9)
+    head = f"9:{json.loads(lines[8])['hash']}"
+    path.write_text("".join(lines[:6]))
+    status = verify_chain(path, [Anchor(4, json.loads(lines[3])["hash"], "stap 4"), parse_head(head, "archived")])
+    assert status.span == (1, 9)
+    assert "recorded line 9, but the log ends at line 6: lines were cut from its end" in str(status.problem)
+    # a head given without its position: found anywhere in the log, or the log was changed at or before it
+    assert verify_chain(path, [parse_head(json.loads(lines[2])["hash"], "archived")]).ok
+    status = verify_chain(path, [parse_head(json.loads(lines[8])["hash"], "archived")])
+    assert not status.ok and "is not a line of this log" in str(status.problem)
+
+
+@pytest.mark.parametrize("text", ["", "12", "0:" + "a" * 64, "x:" + "a" * 64, "5:" + "g" * 64, "5:" + "a" * 63])
+def test_a_malformed_head_is_refused_with_what_is_expected(text: str) -> None:
+    with pytest.raises(InputError, match="expected SEQ:HASH as the evidence report prints"):
+        parse_head(text, "--head")
+
+
+def test_current_head_is_the_last_line_and_genesis_without_a_log(tmp_path: Path) -> None:
+    path = tmp_path / "vdab.jsonl"
+    assert current_head(path) == (0, GENESIS)
+    AuditLog(path, "vdab").record("connect")
+    last = AuditLog(path, "vdab").record("connect")
+    assert current_head(path) == (2, last["hash"])

@@ -485,3 +485,52 @@ def test_memory_stays_constant_in_file_size(ex: Exchange) -> None:
     assert large[0] - small[0] < 10, f"peak RSS grew from {small[0]} MB (1 MB file) to {large[0]} MB (50 MB file)"
     assert large[1] - small[1] < 10, f"helper peak RSS grew from {small[1]} MB to {large[1]} MB"
     assert os.path.getsize(ex.root / "in-50000000" / "plain-50000000.csv") > 49_000_000
+
+
+def test_the_manifest_carries_the_senders_audit_head_signed_and_a_version_1_manifest_is_still_read(
+    ex: Exchange,
+) -> None:
+    head = (41, "c0ffee" + "0" * 58)
+    sealed = ex.seal(audit_head=head)
+    manifest_path, _ = envelope.envelope_paths(sealed)
+    written = json.loads(manifest_path.read_text())
+    assert written["manifest_version"] == 2
+    assert (written["sender_audit_seq"], written["sender_audit_head"]) == head
+    # the head is signed: changing it without the sender's key breaks the signature
+    forged = manifest_path.read_text().replace('"sender_audit_seq": 41', '"sender_audit_seq": 40')
+    manifest_path.write_text(forged)
+    with pytest.raises(envelope.SignatureError):
+        ex.open(sealed)
+    resign(ex, sealed, sender_audit_seq=41)
+    assert (ex.open(sealed).manifest.sender_audit_seq, ex.open(sealed, force=True).manifest.sender_audit_head) == head
+
+    # an envelope from a sender on manifest version 1: no head, still opened
+    old = ex.seal(wave="2027-S1")
+    data = json.loads(envelope.envelope_paths(old)[0].read_text())
+    for name in ("sender_audit_seq", "sender_audit_head"):
+        del data[name]
+    data["manifest_version"] = 1
+    envelope.envelope_paths(old)[0].write_text(json.dumps(data))
+    resign(ex, old)
+    opened = ex.open(old, wave="2027-S1", force=True)
+    assert (opened.manifest.manifest_version, opened.manifest.sender_audit_seq) == (1, None)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"sender_audit_seq": -1},
+        {"sender_audit_seq": 0},
+        {"sender_audit_head": "<script>" + "0" * 56},
+        {"sender_audit_seq": 3, "sender_audit_head": "0" * 64},
+        {"sender_audit_seq": "3"},
+        {"manifest_version": 3},
+        {"manifest_version": True},
+    ],
+)
+def test_a_signed_manifest_with_a_head_that_is_no_head_is_refused(ex: Exchange, changes: dict[str, Any]) -> None:
+    sealed = ex.seal(audit_head=(3, "ab" * 32))
+    resign(ex, sealed, **changes)
+    with pytest.raises(envelope.ManifestError, match=r"sender_audit|manifest_version|must be a"):
+        ex.open(sealed)
+    assert_no_plaintext(ex)

@@ -123,7 +123,7 @@ def test_open_accepts_age_cli_ciphertext_and_openssl_signature(
 
     content = plaintext.read_bytes()
     manifest = {
-        "manifest_version": 1,
+        "manifest_version": 2,
         "file_name": plaintext.name,
         "sender": "vdab",
         "sender_key_fingerprint": keys.load_bundle(vdab).signing_keys[0].fingerprint,
@@ -139,6 +139,8 @@ def test_open_accepts_age_cli_ciphertext_and_openssl_signature(
         "ciphertext_size": ciphertext.stat().st_size,
         "ciphertext_sha256": hashlib.sha256(ciphertext.read_bytes()).hexdigest(),
         "created_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "sender_audit_seq": 7,
+        "sender_audit_head": hashlib.sha256(b"line 7 of vdab's audit log").hexdigest(),
     }
     manifest_path = outbox / f"{plaintext.name}.manifest.json"
     manifest_path.write_text(json.dumps(manifest, indent=4, sort_keys=True))
@@ -159,3 +161,4 @@ def test_open_accepts_age_cli_ciphertext_and_openssl_signature(
     )
     assert opened.plaintext.read_bytes() == content
     assert opened.manifest.row_count == 2
+    assert opened.manifest.sender_audit_seq == 7

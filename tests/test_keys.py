@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyrage import x25519
 
 from cli_helpers import pijler3
+from conftest import REPO
 from pijler3 import envelope, keys
 from pijler3.audit import read_audit_log, verify_chain
 from pijler3.errors import ConfigError
@@ -225,3 +226,40 @@ def test_cli_rotate_and_retire_are_recorded_in_the_audit_log(tmp_path: Path) -> 
     assert (rotate["event"], rotate["signing_key"], rotate["os_user"]) == ("keys-rotate", new, getpass.getuser())
     assert (retire["event"], retire["fingerprint"]) == ("keys-retire", old)
     assert verify_chain(tmp_path / "audit" / "vdab.jsonl").ok
+
+
+def test_a_symbolic_link_into_a_git_work_tree_is_refused_like_the_folder_itself(tmp_path: Path) -> None:
+    """`keys generate --out LINK`, LINK pointing into a clone, wrote the private keys into the clone's work tree."""
+    clone = tmp_path / "clone"
+    (clone / ".git").mkdir(parents=True)
+    (clone / "keys").mkdir()
+    (tmp_path / "link").symlink_to(clone / "keys")  # the key folder itself is a link
+    (tmp_path / "parent-link").symlink_to(clone)  # a folder above it is
+    for out in (tmp_path / "link" / "agentschap", tmp_path / "link", tmp_path / "parent-link" / "keys" / "vdab"):
+        refused = pijler3("keys", "generate", "--party", "agentschap", "--out", str(out))
+        assert refused.code == 3, (out, refused.err)
+        assert refused.err.count("\n") == 1 and f"inside the git work tree {clone}" in refused.err, refused.err
+    assert sorted(p.name for p in clone.rglob("*")) == [".git", "keys"]  # nothing written
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("keys", "rotate"),
+        ("keys", "retire", "--fingerprint", "ab"),
+        ("keys", "retire", "--config", "vdab.toml"),
+    ],
+)
+def test_rotate_and_retire_without_a_required_option_exit_2_as_documented(args: tuple[str, ...]) -> None:
+    """Missing options exit 2 with click's usage message; the exit-code table (README, `pijler3 --help`) says so."""
+    result = pijler3(*args)
+    assert result.code == 2 and "Missing option" in result.err and "Traceback" not in result.err, result.err
+    assert "missing or unknown option" in pijler3("--help").out
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    (row,) = [line for line in readme.splitlines() if line.startswith("| 2 |")]
+    assert "required option" in row
+
+
+def test_rotate_with_a_configuration_that_does_not_exist_is_a_configuration_problem(tmp_path: Path) -> None:
+    result = pijler3("keys", "rotate", "--config", str(tmp_path / "absent.toml"))
+    assert result.code == 3 and result.err.count("\n") == 1 and "absent.toml" in result.err, result.err

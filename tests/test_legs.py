@@ -232,7 +232,12 @@ def test_a_forged_or_replayed_envelope_is_quarantined_instead_of_blocking_the_wa
     manifest = inbox / f"{WAVE}.verrijking.parquet.manifest.json"
     manifest.write_text(manifest.read_text().replace(f'"{WAVE}.verrijking.parquet"', f'"{INSZ[0]}.parquet"'))
     waiting = pijler3("leg", "receive-enrichment", "--config", str(parties.paths["agentschap"]))
-    assert waiting.code == 75 and "1 envelope(s) not signed by vdab's pinned key" in waiting.err, waiting.err
+    # waiting for the genuine file, but not with 75: a scheduler that retries on 75 would never alert anyone
+    assert waiting.code == 7, waiting.err
+    assert "1 envelope(s) set aside into quarantine" in waiting.err and "UnknownSenderKeyError 1" in waiting.err
+    assert "1 not kept" in waiting.err  # its manifest names an INSZ
+    again = pijler3("leg", "receive-enrichment", "--config", str(parties.paths["agentschap"]))
+    assert again.code == 75, again.err  # nothing new set aside: the alert was given once
 
     # Again, next to the genuine answer, plus VDAB's own envelope of another wave renamed into this one (a replay).
     envelope.seal(forged, to=agencies_bundle, sign_with=stranger / "signing.pem", wave=WAVE, kind="verrijking",

@@ -87,9 +87,10 @@ def test_run_wave_ends_naming_the_evidence_report_and_the_head_to_archive(demo_c
     lines = done.out.strip().splitlines()
     assert lines[-2] == f"evidence report {report}"
     assert lines[-1].startswith(
-        f"archive this audit head outside this machine (docs/maatregelen.md, B4): {last['hash']}"
+        f"archive this audit head outside this machine (docs/maatregelen.md, B4): {last['seq']}:{last['hash']}"
     )
     assert f"(line {last['seq']} of {log})" in lines[-1]
+    assert f"--head {last['seq']}:{last['hash']}`" in lines[-1]
     assert "2025-S2" in report.read_text(encoding="utf-8")
 
     # Art. 4: the access list per wave, and every operator of the audit log checked against it.

@@ -7,22 +7,27 @@ models (tests/test_demo.py)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pytest
 
-from cli_helpers import pijler3
+from cli_helpers import CliResult, pijler3
 from conftest import REPO
 from party_helpers import PartyConfigs
 from pijler3 import envelope, leakscan, meldingen
-from pijler3.audit import read_audit_log
+from pijler3 import keys as party_keys
+from pijler3.audit import read_audit_log, verify_chain
 from pijler3.errors import InputError
 from pijler3.evidence import report_markdown
+from pijler3.legs import MAX_QUARANTINE_ENVELOPES, run_leg
 
 if TYPE_CHECKING:
     from sftp_fixtures import Exchange
@@ -87,7 +92,35 @@ def server_files(exchange: Exchange) -> list[str]:
     return sorted(f"{d.name}/{f.name}" for d in exchange.root.iterdir() for f in d.iterdir())
 
 
+REQUEST_LINES = (REQUESTED, REQUESTED, BAD_CHECKSUM, KNOWN, REFERRED_UNKNOWN, UNKNOWN)
+
+
+def exchange_request_and_enrichment(parties: PartyConfigs) -> None:
+    """The wave's own legs, as ``run-wave`` runs them: the agencies send the request, VDAB the enrichment (a party
+    accepts a notice only for a wave in which it sent the file the notice is about). The clear copies are removed
+    afterwards, as the waves do."""
+    agencies, vdab = parties.config("agentschap"), parties.config("vdab")
+    for config, kind, text in (
+        (agencies, "aanvraag", "insz\n" + "".join(f"{n}\n" for n in REQUEST_LINES)),
+        (vdab, "verrijking", "insz,gekend_bij_vdab\n" + "".join(f"{n},false\n" for n in REQUEST_LINES)),
+    ):
+        config.outgoing.mkdir(parents=True, exist_ok=True)
+        (config.outgoing / f"{WAVE}.{kind}.csv").write_text(text, encoding="utf-8")
+    for leg, config in (
+        ("send-request", agencies),
+        ("receive-request", vdab),
+        ("send-enrichment", vdab),
+        ("receive-enrichment", agencies),
+    ):
+        run_leg(leg, config, progress=False)
+    for config in (agencies, vdab):
+        for folder in (config.outgoing, config.incoming):
+            for path in folder.iterdir():
+                path.unlink()
+
+
 def send_both(parties: PartyConfigs, tmp_path: Path) -> tuple[meldingen.Melding, meldingen.Melding]:
+    exchange_request_and_enrichment(parties)
     sent = [
         meldingen.verstuur_melding(parties.config(party), WAVE, database(tmp_path / f"{party}.duckdb"))
         for party, database in (("vdab", vdab_database), ("agentschap", agencies_database))
@@ -217,6 +250,9 @@ def test_an_answer_round_trips_and_marks_the_sent_notice_answered(
     }
     assert {"melding-verzonden", "melding-ontvangen", "melding-beantwoord", "melding-antwoord-ontvangen"} <= events
     assert text in report_markdown(agencies)
+    # both registers are the ones their audit logs rebuild (pijler3 audit verify checks it)
+    for config in (vdab, agencies):
+        assert meldingen.check_register(config, verify_chain(config.audit_log)).ok
 
 
 @embedded_only
@@ -268,3 +304,265 @@ def test_cli_lists_shows_without_writing_and_answers(parties: PartyConfigs, exch
     )
     assert answered.code == 0, answered.err
     assert os.listdir(parties.config("agentschap").outgoing) == []
+
+
+# ---- the border (issue 20, part 3): what the other party, a careless tool or a forger sends ----------------------
+
+# What a terminal or a reader could be fooled by: control characters, bidi overrides, line and paragraph separators.
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+SUFFIXES = (".age", ".manifest.json", ".manifest.sig")
+
+
+def seal_notice_into_inbox(
+    parties: PartyConfigs, exchange: Exchange, signing_key: Path, rows: list[tuple[str, ...]], wave: str = WAVE
+) -> None:
+    """A notice in VDAB's name for the agencies, written and sealed by hand with ``signing_key`` and put in their
+    inbox: what a careless partner's own tool (VDAB's real key) or a forger (another key) would send."""
+    folder = parties.base / "hand" / wave
+    folder.mkdir(parents=True, exist_ok=True)
+    plaintext = folder / f"{wave}.melding.csv"
+    lines = [",".join(meldingen.MELDING_COLUMNS), *(",".join(row) for row in rows)]
+    plaintext.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    envelope.seal(
+        plaintext,
+        to=parties.base / "keys" / "agentschap" / "bundle.json",
+        sign_with=signing_key,
+        wave=wave,
+        kind="melding",
+        sender="vdab",
+        out_dir=exchange.root / "naar-agentschap",
+    )
+    plaintext.unlink()
+
+
+def vdab_signing_key(parties: PartyConfigs) -> Path:
+    return parties.base / "keys" / "vdab" / "signing.pem"
+
+
+def ophalen(parties: PartyConfigs, party: str = "agentschap") -> CliResult:
+    return pijler3("meldingen", "ophalen", "--config", str(parties.paths[party]))
+
+
+@embedded_only
+def test_a_notice_for_a_wave_never_run_is_set_aside_unopened_and_does_not_block_later_ones(
+    parties: PartyConfigs, exchange: Exchange, tmp_path: Path
+) -> None:
+    """A notice for a wave that never ran was registered as open, and being ordered in the ledger it made every
+    later genuine notice a "replay"."""
+    agencies = parties.config("agentschap")
+    meldingen.verstuur_melding(parties.config("vdab"), "2030-S1", vdab_database(tmp_path / "later.duckdb"))
+    refused = ophalen(parties)
+    assert refused.code == 7 and "wave-not-run 1" in refused.err and "nothing new" not in refused.out, refused
+    assert f"in {meldingen.quarantine_folder(agencies)}" in refused.err
+    assert not (agencies.work / "2030-S1").exists() and meldingen.lees_register(agencies) == []
+    (event,) = [e for e in read_audit_log(agencies.audit_log) if e["event"] == "quarantaine"]
+    assert (event["wave"], event["reason"]) == (None, "wave-not-run")
+
+    by_vdab, _ = send_both(parties, tmp_path)
+    fetched = ophalen(parties)
+    assert fetched.code == 0 and f"received notice {by_vdab.id}: 2 record(s)" in fetched.out, fetched.err
+
+
+@embedded_only
+def test_a_notice_refused_for_its_content_leaves_room_for_the_corrected_one_but_not_for_a_copy(
+    parties: PartyConfigs, exchange: Exchange, tmp_path: Path
+) -> None:
+    """A notice refused for its content used up its wave: the sender's corrected notice was quarantined as a
+    "replay" and the register stayed empty."""
+    exchange_request_and_enrichment(parties)
+    agencies = parties.config("agentschap")
+    created = "2026-07-01T10:00:00Z"
+    careless = [(f"{WAVE}-vdab", WAVE, "vdab", created, REQUESTED, "verzonnen_reden", "insz")]
+    seal_notice_into_inbox(parties, exchange, vdab_signing_key(parties), careless)
+    inbox = exchange.root / "naar-agentschap"
+    refused_copy = {p.name: p.read_bytes() for p in inbox.iterdir()}
+    refused = ophalen(parties)
+    assert refused.code == 7 and "content 1" in refused.err, refused.err
+    assert meldingen.lees_register(agencies) == [] and list(inbox.iterdir()) == []
+
+    corrected = meldingen.verstuur_melding(parties.config("vdab"), WAVE, vdab_database(tmp_path / "vdab.duckdb"))
+    assert corrected is not None
+    accepted = ophalen(parties)
+    assert accepted.code == 0 and f"received notice {corrected.id}: 2 record(s)" in accepted.out, accepted.err
+
+    for name, data in refused_copy.items():
+        (inbox / name).write_bytes(data)
+    replayed = ophalen(parties)
+    assert replayed.code == 7 and "ReplayError 1" in replayed.err, replayed.err
+    (received,) = [m for m in meldingen.lees_register(agencies) if m.richting == "ontvangen"]
+    assert received.aantallen == corrected.aantallen
+
+
+@embedded_only
+def test_a_damaged_register_stops_ophalen_before_anything_leaves_the_server(
+    parties: PartyConfigs, exchange: Exchange, tmp_path: Path
+) -> None:
+    """With a damaged register the run stopped (exit 3) after the notice was opened and removed from the server:
+    it was lost even after the register was restored."""
+    by_vdab, _ = send_both(parties, tmp_path)
+    register = meldingen.register_path(parties.config("agentschap"))
+    register.parent.mkdir(parents=True, exist_ok=True)
+    register.write_text('{"format": "pijler3-meldingen", "version": 1, "meldingen": [', encoding="utf-8")
+    stopped = ophalen(parties)
+    assert stopped.code == 3 and stopped.err.count("\n") == 1 and "register.json" in stopped.err, stopped.err
+    assert len([f for f in server_files(exchange) if f.startswith("naar-agentschap/")]) == 3
+    register.unlink()  # restored from the backup (it was empty)
+    fetched = ophalen(parties)
+    assert fetched.code == 0 and f"received notice {by_vdab.id}" in fetched.out, fetched.err
+
+
+@embedded_only
+def test_a_hand_edited_register_is_one_clear_error_and_never_shows_an_answer_that_was_not_sent(
+    parties: PartyConfigs, exchange: Exchange, tmp_path: Path
+) -> None:
+    """A hand-edited register gave a traceback, or showed a notice as answered when no answer was ever sent."""
+    send_both(parties, tmp_path)
+    config = parties.config("agentschap")
+    meldingen.laad_binnenkomend(config)
+    path = meldingen.register_path(config)
+    original = json.loads(path.read_text(encoding="utf-8"))
+    index = next(i for i, m in enumerate(original["meldingen"]) if m["richting"] == "ontvangen")
+    edits: list[tuple[str, Any, str]] = [
+        ("aantallen", {"insz_dubbel": "1"}, "aantallen"),
+        ("aantallen", {"verzonnen": 1}, "aantallen"),
+        ("richting", "beantwoord", "richting"),
+        ("beantwoord_op", "2026-07-01T10:00:00Z", "antwoord and beantwoord_op go together"),
+        ("antwoord_verzonden", True, "antwoord_verzonden"),
+        ("id", "2026-S2-vdab", "is not golf-afzender"),
+        ("uiterlijk", "over twee weken", "uiterlijk"),
+        ("ontvanger", "vdab", "afzender 'vdab' and ontvanger 'vdab'"),
+        ("extra", 1, "unexpected keyword argument 'extra'"),
+    ]
+    for field, value, message in edits:
+        edited = json.loads(json.dumps(original))
+        edited["meldingen"][index][field] = value
+        path.write_text(json.dumps(edited), encoding="utf-8")
+        for command in (("meldingen",), ("meldingen", "ophalen"), ("meldingen", "beantwoord", f"{WAVE}-vdab")):
+            extra = ("--tekst", "Onderzocht.") if command[-1] != "ophalen" and len(command) > 2 else ()
+            result = pijler3(*command, *extra, "--config", str(parties.paths["agentschap"]))
+            assert result.code == 3 and result.err.count("\n") == 1, (field, command, result.err)
+            assert f"{path}: notice {index + 1} of the register" in result.err and message in result.err, result.err
+
+    # An answer recorded by hand but never sent is not "beantwoord".
+    edited = json.loads(json.dumps(original))
+    edited["meldingen"][index] |= {"antwoord": "Alles rechtgezet.", "beantwoord_op": "2026-07-01T10:00:00Z"}
+    path.write_text(json.dumps(edited), encoding="utf-8")
+    listed = pijler3("meldingen", "--config", str(parties.paths["agentschap"]))
+    assert listed.code == 0, listed.err
+    (row,) = [line for line in listed.out.splitlines() if "ontvangen (vdab -> agentschap)" in line]
+    assert " beantwoord " not in row and (" open " in row or " te laat " in row), row
+    assert "(nog niet verzonden)" in listed.out
+
+
+@embedded_only
+def test_an_answer_spelling_an_insz_in_any_written_form_is_refused(
+    parties: PartyConfigs, exchange: Exchange, tmp_path: Path
+) -> None:
+    _, by_agencies = send_both(parties, tmp_path)
+    meldingen.laad_binnenkomend(parties.config("vdab"))
+    for spelled in ("85.07.30-033.28", "850730/033-28", "85073003328", "850730 033 28", "85-07-30-033-28"):
+        text = f"Het nummer {spelled} was verkeerd overgenomen; verbeterd."
+        result = pijler3(
+            "meldingen", "beantwoord", by_agencies.id, "--tekst", text, "--config", str(parties.paths["vdab"])
+        )
+        assert result.code == 2 and "looks like an INSZ" in result.err and spelled not in result.err, (spelled, result)
+    assert not [f for f in server_files(exchange) if "antwoord" in f]
+
+
+@embedded_only
+def test_two_ophalen_at_once_never_lose_a_notice(parties: PartyConfigs, exchange: Exchange, tmp_path: Path) -> None:
+    """Two `meldingen ophalen` at once lost a notice in about 4 of 11 tries (a FileNotFoundError traceback, or a
+    valid notice put in quarantine as a replay). Two real processes, started together, once per wave."""
+    agencies, vdab = parties.config("agentschap"), parties.config("vdab")
+    command = [sys.executable, "-c", "from pijler3.cli import main; main()", "meldingen", "ophalen"]
+    waves = ("2026-S1", "2026-S2", "2027-S1", "2027-S2", "2028-S1", "2028-S2")
+    agencies.outgoing.mkdir(parents=True, exist_ok=True)
+    for wave in waves:
+        (agencies.outgoing / f"{wave}.aanvraag.csv").write_text(f"insz\n{REQUESTED}\n", encoding="utf-8")
+        run_leg("send-request", agencies, wave, progress=False)  # the agencies ran the wave
+        assert meldingen.verstuur_melding(vdab, wave, vdab_database(tmp_path / f"{wave}.duckdb")) is not None
+        runs = [
+            subprocess.Popen(
+                [*command, "--config", str(parties.paths["agentschap"])],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        results = [(run.communicate(), run.returncode) for run in runs]
+        assert [code for _, code in results] == [0, 0], results
+        outputs = sorted(out for (out, _), _ in results)
+        assert outputs[0] == "nothing new\n" and outputs[1].startswith(f"received notice {wave}-vdab: 2 record(s)")
+        assert not any("Traceback" in err for (_, err), _ in results), results
+    received = [m.id for m in meldingen.lees_register(agencies) if m.richting == "ontvangen"]
+    assert received == [f"{wave}-vdab" for wave in waves]
+    assert not [e for e in read_audit_log(agencies.audit_log) if e["event"] == "quarantaine"]
+
+
+@embedded_only
+def test_200_forged_notices_create_no_folder_no_wave_and_are_reported(
+    parties: PartyConfigs, exchange: Exchange, tmp_path: Path
+) -> None:
+    """200 forged notices created 200 work folders, the evidence report listed waves only the forger named, and
+    the CLI said "nothing new" with exit 0."""
+    stranger = tmp_path / "stranger"
+    party_keys.generate("vdab", stranger)
+    seal_notice_into_inbox(
+        parties,
+        exchange,
+        stranger / "signing.pem",
+        [(f"{WAVE}-vdab", WAVE, "vdab", "2026-07-01T10:00:00Z", REQUESTED, "insz_dubbel", "insz")],
+    )
+    inbox = exchange.root / "naar-agentschap"
+    forged = {suffix: (inbox / f"{WAVE}.melding.csv{suffix}").read_bytes() for suffix in SUFFIXES}
+    for path in inbox.iterdir():
+        path.unlink()
+    named = [f"{2100 + n // 2}-S{n % 2 + 1}" for n in range(200)]
+    for wave in named:
+        for suffix, data in forged.items():
+            (inbox / f"{wave}.melding.csv{suffix}").write_bytes(data)
+    agencies = parties.config("agentschap")
+
+    result = ophalen(parties)
+    assert result.code == 7 and "200 envelope(s) set aside" in result.err and "nothing new" not in result.out
+    assert sorted(p.name for p in agencies.work.iterdir()) == ["meldingen"]
+    quarantine = meldingen.quarantine_folder(agencies)
+    assert sorted(p.name for p in quarantine.parent.iterdir()) == ["ontvangen", "quarantaine", "register.json"] or (
+        sorted(p.name for p in quarantine.parent.iterdir()) == ["ontvangen", "quarantaine"]
+    )
+    assert len(list(quarantine.glob("*.manifest.sig"))) == MAX_QUARANTINE_ENVELOPES
+    events = list(read_audit_log(agencies.audit_log))
+    assert len([e for e in events if e["event"] == "quarantaine"]) == 200
+    assert not [e for e in events if str(e.get("wave", "")).startswith("21")]
+    report = report_markdown(agencies)
+    assert not any(wave in report for wave in named)
+    assert list(inbox.iterdir()) == []
+
+
+@embedded_only
+def test_what_the_partner_wrote_is_shown_with_control_characters_escaped(
+    parties: PartyConfigs, exchange: Exchange, tmp_path: Path
+) -> None:
+    """An answer crafted by the partner carried terminal escapes (clear screen, a green "Alles in orde") and line
+    breaks; `pijler3 meldingen` printed them raw, and a line break started a forged line of output."""
+    exchange_request_and_enrichment(parties)
+    forged_line = f"{WAVE}-agentschap beantwoord op 2026-07-01T10:00:00Z: niets aan de hand"
+    hostile = f"Onderzocht.\x1b[2J\x1b[32mAlles in orde\x1b[0m\r\n{forged_line}\u202e"
+    rows = [(f"{WAVE}-vdab", WAVE, "vdab", "2026-07-01T10:00:00Z", REQUESTED, "insz_dubbel", f'"{hostile}"')]
+    seal_notice_into_inbox(parties, exchange, vdab_signing_key(parties), rows)
+    agencies_notice = meldingen.verstuur_melding(
+        parties.config("agentschap"), WAVE, agencies_database(tmp_path / "agentschap.duckdb")
+    )
+    assert agencies_notice is not None
+    meldingen.laad_binnenkomend(parties.config("vdab"))
+    meldingen.beantwoord(parties.config("vdab"), agencies_notice.id, hostile)  # the partner's tool, as crafted
+    assert ophalen(parties).code == 0
+
+    config = str(parties.paths["agentschap"])
+    for command in (("meldingen",), ("meldingen", "toon", f"{WAVE}-vdab")):
+        shown = pijler3(*command, "--config", config)
+        assert shown.code == 0, shown.err
+        assert not UNSAFE.search(shown.out.replace("\n", "")), shown.out
+        assert "\\x1b[2J\\x1b[32mAlles in orde" in shown.out and "\\r\\n" in shown.out
+        assert not any(line.startswith(forged_line) for line in shown.out.splitlines())

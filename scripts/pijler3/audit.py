@@ -8,10 +8,18 @@ that looks like an INSZ is refused rather than written.
 
 Hash chain. Every line carries ``seq`` (its line number when written), ``prev`` (the ``hash`` of the line before it,
 64 zeros for the first) and ``hash`` (sha-256 of the line's JSON without ``hash``). ``verify_chain`` recomputes the
-chain and names the first line that was changed, removed or moved. Whoever can write the file can also rebuild the
-whole chain, and cutting lines off the end leaves a valid shorter chain: that is why each wave's step records keep the
-position and hash of their own ``step-done`` line (an *anchor*), and why the printed evidence report states the chain
-head. An anchor the log no longer matches is a failed verification too.
+chain and names the first line that was changed, removed or moved.
+
+Anchors. Whoever can write the file can also rebuild the whole chain, and cutting lines off the end leaves a valid
+shorter chain. An *anchor* is a line's position and hash kept elsewhere: each wave's step records keep their own
+``step-done`` line (*internal*: on the same machine, so rewritable with it), and two kinds live beyond the machine
+(*external*): a head (``SEQ:HASH``) the DPO archived from the printed evidence report, and the heads the other party
+received — every manifest carries its sender's current head, signed (``pijler3.envelope``), and the receiver records
+it in its own log (``open`` events, fields ``sender_audit_seq`` and ``sender_audit_head``; ``received_heads``).
+``verify_chain`` checks the anchors in line order; when one no longer matches it names the span between it and the
+last earlier anchor that still does (for a failing external anchor only an external one counts: internal anchors may
+have been rewritten along with the chain). What anchors cannot catch: lines appended after the newest anchor, and
+lines cut after it (docs/maatregelen.md, "Grenzen van het auditlogboek").
 """
 
 from __future__ import annotations
@@ -170,13 +178,23 @@ def read_audit_log(path: Path) -> Iterator[dict[str, Scalar]]:
             yield entry
 
 
+HEAD_SEQ_FIELD = "sender_audit_seq"
+HEAD_HASH_FIELD = "sender_audit_head"
+"""The fields of an ``open`` event that record the head the sender's signed manifest carried."""
+
+
 @dataclass(frozen=True)
 class Anchor:
-    """A position and hash of the log kept elsewhere (a step record), and where it was kept."""
+    """A position and hash of the log kept elsewhere, and where it was kept (``source``, shown in messages).
 
-    seq: int
+    ``seq`` is None for a head given as a bare hash (its position unknown). ``external``: kept beyond this machine
+    (an archived head, a head the other party received), so not rewritable together with the log.
+    """
+
+    seq: int | None
     hash: str
     source: str
+    external: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,10 +208,73 @@ class ChainStatus:
     problem: str | None
     line: int | None
     """The first line that does not verify (1-based), when the problem is in a line."""
+    span: tuple[int, int] | None = None
+    """When only anchors can tell: the first and last line between which the log differs from what they recorded."""
 
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+    @property
+    def head_token(self) -> str:
+        """``SEQ:HASH`` of the last line, as the report prints it and ``audit verify --head`` takes it."""
+        return f"{self.lines}:{self.head}"
+
+
+def parse_head(text: str, source: str) -> Anchor:
+    """An archived head, ``SEQ:HASH`` as the evidence report prints it or the 64-hex hash alone."""
+    seq_text, _, digest = text.strip().lower().rpartition(":")
+    if not _SHA256.match(digest) or (seq_text and not (seq_text.isdigit() and int(seq_text) > 0)):
+        raise InputError(
+            f"{source} {text[:80]!r}: expected SEQ:HASH as the evidence report prints the chain head (e.g. "
+            "412:3f0c…, 64 hex digits after the colon), or the 64-hex hash alone"
+        )
+    return Anchor(int(seq_text) if seq_text else None, digest, f"{source} {text.strip()[:24]}…", external=True)
+
+
+def current_head(path: Path) -> tuple[int, str]:
+    """(seq, hash) of the log's last line, read under a shared lock; (0, GENESIS) while there is no log."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return 0, GENESIS
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        return _last_link(fd, Path(path))
+    finally:
+        os.close(fd)
+
+
+def received_heads(peer_log: Path, party: str) -> list[Anchor]:
+    """The heads of ``party``'s log that the other party received in signed manifests, from the other party's audit
+    log (its ``open`` events of envelopes ``party`` sent); external anchors for ``party``'s log.
+
+    The other party's log must verify itself (a broken one anchors nothing), must not be ``party``'s own, and a head
+    field it holds must be a head; anything else is an ``InputError`` naming the file and line."""
+    peer_log = Path(peer_log)
+    if not peer_log.is_file():
+        raise InputError(f"{peer_log}: not found; pass the other party's audit log (<audit>/<party>.jsonl)")
+    status = verify_chain(peer_log)
+    if not status.ok:
+        raise InputError(
+            f"{peer_log}: the other party's audit log does not verify itself ({status.problem}); it cannot anchor "
+            "this log — ask the other party's DPO for an intact copy"
+        )
+    anchors = []
+    for number, entry in enumerate(read_audit_log(peer_log), start=1):
+        if entry.get("party") == party:
+            raise InputError(f"{peer_log}, line {number}: written by {party} itself; pass the other party's audit log")
+        if entry.get("event") != "open" or entry.get("sender") != party or HEAD_HASH_FIELD not in entry:
+            continue
+        seq, digest = entry.get(HEAD_SEQ_FIELD), entry.get(HEAD_HASH_FIELD)
+        if type(seq) is not int or seq < 0 or not (isinstance(digest, str) and _SHA256.match(digest)):
+            raise InputError(
+                f"{peer_log}, line {number}: {HEAD_SEQ_FIELD} and {HEAD_HASH_FIELD} do not hold a chain head "
+                "(a line number and 64 hex digits)"
+            )
+        if seq > 0:
+            anchors.append(Anchor(seq, digest, f"{peer_log.name} line {number}", external=True))
+    return anchors
 
 
 def verify_chain(path: Path, anchors: Iterable[Anchor] = ()) -> ChainStatus:
@@ -203,12 +284,12 @@ def verify_chain(path: Path, anchors: Iterable[Anchor] = ()) -> ChainStatus:
     hashes: list[str] = []
     prev = GENESIS
 
-    def broken(line: int | None, problem: str) -> ChainStatus:
-        return ChainStatus(path, len(hashes), prev, len(anchors), problem, line)
+    def broken(line: int | None, problem: str, span: tuple[int, int] | None = None) -> ChainStatus:
+        return ChainStatus(path, len(hashes), prev, len(anchors), problem, line, span)
 
     if not path.is_file():
         if anchors:
-            return broken(None, f"{path}: missing, yet {anchors[0].source} refers to its line {anchors[0].seq}")
+            return broken(None, f"{path}: missing, yet {anchors[0].source} refers to it")
         return ChainStatus(path, 0, GENESIS, 0, None, None)
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
@@ -233,13 +314,40 @@ def verify_chain(path: Path, anchors: Iterable[Anchor] = ()) -> ChainStatus:
                 )
             hashes.append(claimed)
             prev = claimed
-    for anchor in anchors:
-        if anchor.seq > len(hashes):
+    positioned = sorted((a for a in anchors if a.seq is not None and a.seq > 0), key=lambda a: a.seq or 0)
+    for index, anchor in enumerate(positioned):
+        seq = anchor.seq or 0
+        if seq <= len(hashes) and hashes[seq - 1] == anchor.hash:
+            continue
+        # Every earlier anchor matched. The last one as trustworthy as this one bounds the change from below.
+        since = next((a for a in reversed(positioned[:index]) if a.external or not anchor.external), None)
+        low = since.seq or 0 if since else 0
+        after = f"after line {low} ({since.source}, which still matches)" if since else "from line 1 on"
+        rewritten = sum(1 for a in positioned[:index] if not a.external and (a.seq or 0) > low)
+        note = (
+            f"; {rewritten} anchor(s) in step records in between still match: they were rewritten with the chain"
+            if rewritten and anchor.external
+            else ""
+        )
+        if seq > len(hashes):
             return broken(
                 None,
-                f"{anchor.source} refers to line {anchor.seq}, but the log ends at line {len(hashes)}: "
-                "lines were removed from its end",
+                f"{anchor.source} recorded line {seq}, but the log ends at line {len(hashes)}: lines were cut from "
+                f"its end; the log differs {after} up to line {seq}{note}",
+                (low + 1, seq),
             )
-        if hashes[anchor.seq - 1] != anchor.hash:
-            return broken(anchor.seq, f"line {anchor.seq} differs from the one {anchor.source} recorded")
+        return broken(
+            seq,
+            f"line {seq} differs from the one {anchor.source} recorded: the log was changed {after} up to line "
+            f"{seq}, and its hash chain rebuilt{note}",
+            (low + 1, seq),
+        )
+    known = set(hashes)
+    for anchor in anchors:
+        if anchor.seq is None and anchor.hash not in known:
+            return broken(
+                None,
+                f"{anchor.source} is not a line of this log: a line at or before its position was changed, or lines "
+                "were cut from its end (give it as SEQ:HASH to learn between which lines)",
+            )
     return ChainStatus(path, len(hashes), prev, len(anchors), None, None)

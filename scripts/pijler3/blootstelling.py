@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pijler3 import keys
 from pijler3.audit import read_audit_log
 from pijler3.config import PartyConfig
-from pijler3.envelope import LEDGER_FILE, LEDGER_FORMAT, MANIFEST_SUFFIX, EnvelopeError, Manifest
+from pijler3.envelope import LEDGER_FORMAT, MANIFEST_SUFFIX, EnvelopeError, Manifest, default_ledger
 from pijler3.errors import InputError
 from pijler3.files import read_json_entries
 from pijler3.legs import QUARANTINE
@@ -74,7 +74,7 @@ def normalise_fingerprint(text: str) -> str:
 def exposure(config: PartyConfig, fingerprint: str) -> Exposure:
     """Every envelope in ``config``'s records sealed for or signed by the key ``fingerprint``."""
     fingerprint = normalise_fingerprint(fingerprint)
-    ledger = config.age_identity.parent / LEDGER_FILE
+    ledger = default_ledger(config.age_identity)
     opened = {
         str(e.get("ciphertext_sha256")): str(e.get("opened_at"))
         for e in read_json_entries(ledger, format=LEDGER_FORMAT, field="opened", what="ledger of opened envelopes")

@@ -2,7 +2,10 @@
 ``NAME.manifest.sig`` (DESIGN.md "Invariants"; protocol art. 6).
 
 - ``NAME.age``: the file, encrypted with age to the recipient's current X25519 key (any age tool opens it).
-- ``NAME.manifest.json``: what the sender vouches for (fields of ``Manifest``), UTF-8 JSON.
+- ``NAME.manifest.json``: what the sender vouches for (fields of ``Manifest``), UTF-8 JSON. Version 2 adds the
+  sender's audit-chain head when it sealed (``sender_audit_seq``, ``sender_audit_head``: the line number and hash of
+  the last line of its audit log, 0 and 64 zeros when it keeps none), so the receiver holds a signed anchor of the
+  sender's log (``pijler3.audit``). Version 1 manifests (without those two fields) are still read.
 - ``NAME.manifest.sig``: the raw 64-byte Ed25519 signature over the exact bytes of the manifest file, as
   ``openssl pkeyutl -sign -rawin`` writes it and ``openssl pkeyutl -verify -rawin`` checks it.
 
@@ -39,6 +42,7 @@ from cryptography.exceptions import InvalidSignature
 from pyrage import x25519
 
 from pijler3 import insz, keys
+from pijler3.audit import GENESIS
 from pijler3.clock import utc_timestamp
 from pijler3.digest import Digest, DigestProcess, digest_file
 from pijler3.errors import InputError, Pijler3Error
@@ -46,11 +50,13 @@ from pijler3.files import exclusive_lock, read_json_entries, write_json
 
 Kind = Literal["aanvraag", "verrijking", "gepseudonimiseerd", "melding", "antwoord"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
-# Answers to correction notices (art. 7) come in the order people answer them, not in wave order: an answer for an
-# earlier wave after one for a later wave is no replay. A second answer for the same wave still is.
-UNORDERED_KINDS: frozenset[Kind] = frozenset({"antwoord"})
+# Correction notices and their answers (art. 7) come in the order people find problems and answer them, not in wave
+# order: one for an earlier wave after one for a later wave is no replay. A second one for the same wave still is.
+UNORDERED_KINDS: frozenset[Kind] = frozenset({"melding", "antwoord"})
 PlaintextFormat = Literal["lines", "parquet"]
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+_HEAD_FIELDS = ("sender_audit_seq", "sender_audit_head")
+"""Added by manifest version 2; a version 1 manifest is read without them (they are then None)."""
 WAVE_PATTERN = re.compile(r"^\d{4}-S[12]$")
 MANIFEST_SUFFIX = ".manifest.json"
 SIGNATURE_SUFFIX = ".manifest.sig"
@@ -127,7 +133,7 @@ class OutputExistsError(EnvelopeError):
 
 @dataclass(frozen=True)
 class Manifest:
-    """What the sender signs. Field names and order are the on-disk JSON (``manifest_version`` 1)."""
+    """What the sender signs. Field names and order are the on-disk JSON (``manifest_version`` 2)."""
 
     manifest_version: int
     file_name: str
@@ -145,9 +151,15 @@ class Manifest:
     ciphertext_size: int
     ciphertext_sha256: str
     created_at: str
+    sender_audit_seq: int | None = None
+    sender_audit_head: str | None = None
 
     def to_bytes(self) -> bytes:
-        return (json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        fields_ = asdict(self)
+        if self.manifest_version == 1:
+            for name in _HEAD_FIELDS:
+                del fields_[name]
+        return (json.dumps(fields_, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
     @classmethod
     def from_bytes(cls, data: bytes, where: Path) -> Manifest:
@@ -157,18 +169,19 @@ class Manifest:
             raise ManifestError(f"{where}: the signed manifest is not UTF-8 JSON ({exc})") from None
         if not isinstance(raw, dict):
             raise ManifestError(f"{where}: the signed manifest is not a JSON object")
-        if raw.get("manifest_version") != MANIFEST_VERSION:
+        version = raw.get("manifest_version")
+        if type(version) is not int or version not in (1, MANIFEST_VERSION):
             raise ManifestError(
-                f"{where}: manifest_version {raw.get('manifest_version')!r} is not supported (expected "
+                f"{where}: manifest_version {version!r} is not supported (expected 1 or "
                 f"{MANIFEST_VERSION}); the sender runs another pijler3 version"
             )
-        expected = {f.name: f.type for f in fields(cls)}
+        expected = {f.name: f.type for f in fields(cls) if version > 1 or f.name not in _HEAD_FIELDS}
         missing = sorted(set(expected) - set(raw))
         extra = sorted(set(raw) - set(expected))
         if missing or extra:
             raise ManifestError(f"{where}: manifest fields missing {missing}, unexpected {extra}")
         for name, type_name in expected.items():
-            wanted = int if type_name == "int" else str
+            wanted = int if str(type_name).startswith("int") else str
             if type(raw[name]) is not wanted:
                 raise ManifestError(f"{where}: manifest field {name!r} must be a {wanted.__name__}")
         manifest = cls(**raw)
@@ -186,6 +199,9 @@ class Manifest:
             if manifest.plaintext_format not in ("lines", "parquet")
             else "",
             f"file_name {manifest.file_name!r}" if not _is_plain_file_name(manifest.file_name) else "",
+            "sender_audit_seq/sender_audit_head"
+            if version > 1 and not _is_head(manifest.sender_audit_seq, manifest.sender_audit_head)
+            else "",
         ]
         if any(problems):
             raise ManifestError(f"{where}: invalid manifest values: {', '.join(p for p in problems if p)}")
@@ -195,6 +211,13 @@ class Manifest:
 def _is_plain_file_name(name: str) -> bool:
     """A bare file name that cannot escape the destination folder or hide in it."""
     return bool(name) and Path(name).name == name and not name.startswith(".") and "\\" not in name and "\0" not in name
+
+
+def _is_head(seq: int | None, digest: str | None) -> bool:
+    """A line number and its 64-hex hash; 0 goes with 64 zeros only (a sender without an audit log)."""
+    if seq is None or digest is None or seq < 0 or not re.fullmatch(r"[0-9a-f]{64}", digest):
+        return False
+    return (seq == 0) == (digest == GENESIS)
 
 
 def check_wave(wave: str) -> str:
@@ -294,16 +317,20 @@ def seal(
     out_dir: Path | None = None,
     sender: keys.Party | None = None,
     schema_version: str = "1",
+    audit_head: tuple[int, str] = (0, GENESIS),
     on_event: EventHook | None = None,
 ) -> Sealed:
     """Encrypt ``plaintext`` to the recipient bundle ``to``, and write its signed manifest beside it.
 
-    ``sender`` defaults to the other party than the recipient's. The three files appear in ``out_dir`` (default: the
-    plaintext's folder) in the order ``.age``, ``.manifest.json``, ``.manifest.sig``, each via a temp file and a
-    rename, so a complete ``.manifest.sig`` means a complete envelope.
+    ``sender`` defaults to the other party than the recipient's. ``audit_head``: the sender's audit-chain head
+    (``pijler3.audit.current_head``), signed into the manifest; the default says the sender keeps no audit log. The
+    three files appear in ``out_dir`` (default: the plaintext's folder) in the order ``.age``, ``.manifest.json``,
+    ``.manifest.sig``, each via a temp file and a rename, so a complete ``.manifest.sig`` means a complete envelope.
     """
     check_wave(wave)
     checked_kind = check_kind(kind)
+    if not _is_head(*audit_head):
+        raise InputError(f"audit head {audit_head!r}: expected a line number and its 64-hex hash")
     bundle = keys.load_bundle(to)
     signing_key = keys.load_signing_key(sign_with)
     sender_party: keys.Party = sender if sender is not None else keys.other_party(bundle.party)
@@ -355,6 +382,8 @@ def seal(
             ciphertext_size=cipher.size,
             ciphertext_sha256=cipher.sha256,
             created_at=utc_timestamp(),
+            sender_audit_seq=audit_head[0],
+            sender_audit_head=audit_head[1],
         )
         manifest_bytes = manifest.to_bytes()
         _fsync_file(temps[0])
@@ -464,11 +493,19 @@ def verify_manifest(manifest_path: Path, signature_path: Path, bundle: keys.Bund
     return manifest
 
 
-def restart_wave(ledger: Path, sender: keys.Party, kind: Kind, wave: str) -> None:
-    """Record that ``wave`` starts over (both parties agreed): an envelope of ``kind`` from ``sender`` for it may be
-    opened once more, provided it was sealed after the earlier one was opened — a copy of that one stays refused."""
+def default_ledger(identity: Path) -> Path:
+    """The ledger of envelopes opened with the identity file ``identity``: ``.ontvangen.json`` beside it."""
+    return identity.parent / LEDGER_FILE
+
+
+def restart_wave(ledger: Path, sender: keys.Party, kind: Kind, wave: str, reason: str = "restart") -> None:
+    """Record that ``wave`` starts over (both parties agreed), or (``reason`` ``refused``) that the envelope opened
+    for it was refused for its content: an envelope of ``kind`` from ``sender`` for it may be opened once more,
+    provided it was sealed after the earlier one was opened — a copy of that one stays refused as a replay."""
     with exclusive_lock(ledger):
-        _append_ledger(ledger, {"sender": sender, "kind": kind, "wave": wave, "restarted_at": utc_timestamp()})
+        _append_ledger(
+            ledger, {"sender": sender, "kind": kind, "wave": wave, "restarted_at": utc_timestamp(), "reason": reason}
+        )
 
 
 def _check_replay(ledger: Path, manifest: Manifest, force: bool) -> None:
@@ -480,9 +517,14 @@ def _check_replay(ledger: Path, manifest: Manifest, force: bool) -> None:
     restarts = [i for i, e in enumerate(same) if "restarted_at" in e and e.get("wave") == manifest.wave]
     if restarts:
         # Openings of this wave before the last restart (the ledger is in order) no longer count, for an envelope
-        # sealed after each of them was opened.
+        # sealed after each of them was opened — or, after a refusal for content, for one with other content: a
+        # corrected envelope, not a copy of the refused one (the time of sealing is to the second, too coarse here).
         superseded = [e for e in same[: restarts[-1]] if "opened_at" in e and e.get("wave") == manifest.wave]
-        if all(manifest.created_at > str(e["opened_at"]) for e in superseded):
+        if same[restarts[-1]].get("reason") == "refused":
+            fresh = all(manifest.plaintext_sha256 != e.get("plaintext_sha256") for e in superseded)
+        else:
+            fresh = all(manifest.created_at > str(e["opened_at"]) for e in superseded)
+        if fresh:
             earlier = [e for e in earlier if not any(e is old for old in superseded)]
     if earlier and not force:
         last = max(earlier, key=lambda e: str(e.get("wave")))
@@ -574,7 +616,7 @@ def open_envelope(
     before the last one opened for the same sender and kind is refused unless ``force``. Opens that share a ledger
     run one at a time (``LEDGER.lock``), so concurrent runs cannot both open the same wave or lose an entry.
     """
-    ledger = ledger or identity.parent / LEDGER_FILE
+    ledger = ledger or default_ledger(identity)
     try:
         # One open at a time per ledger, from the replay check to the new entry: two concurrent opens could otherwise
         # both pass the check, or one could overwrite the other's entry.

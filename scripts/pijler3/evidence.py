@@ -65,6 +65,7 @@ EVENT_LABELS = {
     "melding-getoond": "records van een correctiemelding bekeken (art. 7)",
     "melding-beantwoord": "correctiemelding beantwoord (art. 7)",
     "melding-antwoord-ontvangen": "antwoord op correctiemelding ontvangen (art. 7)",
+    "melding-antwoord-verzonden": "antwoord op correctiemelding verzonden (art. 7)",
 }
 EVENT_LABELS |= {  # the protocol's lifecycle and the operator (pijler3.afsluiten, pijler3.config, pijler3.cli)
     "window-refused": "geweigerd: buiten de looptijd van de overeenkomst (art. 5, 12)",
@@ -137,9 +138,11 @@ def chain_anchors(config: PartyConfig) -> list[Anchor]:
     return found
 
 
-def verify_audit(config: PartyConfig) -> ChainStatus:
-    """Verify the party's audit log and the anchors its step records hold."""
-    return verify_chain(config.audit_log, chain_anchors(config))
+def verify_audit(config: PartyConfig, external: Iterable[Anchor] = ()) -> ChainStatus:
+    """Verify the party's audit log, the anchors its step records hold and ``external`` ones (archived heads, the
+    heads the other party received: ``pijler3.audit``), and that its notice register is the one the log reproduces."""
+    status = verify_chain(config.audit_log, [*chain_anchors(config), *external])
+    return meldingen.check_register(config, status)
 
 
 class _Footnotes:
@@ -290,8 +293,10 @@ def _notices_section(notices: list[meldingen.Melding], today: dt.date) -> list[s
 def _chain_summary(chain: ChainStatus, notes: _Footnotes) -> str:
     if chain.ok:
         return (
-            f"**geverifieerd**: {chain.lines} regels, {chain.anchors} ankers in de stapverslagen kloppen; kop van de "
-            f"keten {notes.ref(chain.head)} (noteer hem: wie later regels wegknipt, valt op tegen dit rapport)"
+            f"**geverifieerd**: {chain.lines} regels, {chain.anchors} ankers in de stapverslagen kloppen, het "
+            f"meldingenregister volgt uit het logboek; kop van de keten (regel:hash) {notes.ref(chain.head_token)} "
+            "(archiveer hem buiten deze machine: `pijler3 audit verify --head REGEL:HASH` toont later elke "
+            "gewijzigde of weggeknipte regel tot daar)"
         )
     return f"**NIET geverifieerd**: {chain.problem}. Volg `{RUNBOOK}` (gegevenslek vermoed)"
 

@@ -7,6 +7,7 @@ import fcntl
 import json
 import os
 import secrets
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,14 +57,32 @@ def read_json_entries(path: Path, *, format: str, field: str, what: str, hint: s
     return cast(list[Any], data[field])
 
 
+_held = threading.local()
+
+
 @contextmanager
 def exclusive_lock(path: Path) -> Iterator[None]:
     """An exclusive ``flock`` on ``PATH.lock`` beside ``path`` (``path`` itself is replaced by rename, so it cannot
-    carry the lock): one read-modify-write of the record at a time, across threads and processes."""
+    carry the lock): one read-modify-write of the record at a time, across threads and processes. Re-entrant within a
+    thread: a command that holds the lock for a whole sequence (``pijler3 meldingen``) can call code that takes it."""
+    lock = path.with_name(path.name + ".lock")
+    held: set[str] = _held.__dict__.setdefault("paths", set())
+    key = os.path.abspath(lock)
+    if key in held:
+        yield
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise ConfigError(
+            f"{lock}: cannot be opened as the lock file of {path.name} ({exc.strerror}); it must be a plain file or"
+            " absent: move away what is there"
+        ) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        held.add(key)
         yield
     finally:
+        held.discard(key)
         os.close(fd)

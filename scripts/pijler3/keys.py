@@ -296,8 +296,10 @@ class GeneratedKeys:
 
 
 def git_work_tree(folder: Path) -> Path | None:
-    """The git work tree ``folder`` is (or would be) inside, if any: the nearest ancestor holding ``.git``."""
-    for candidate in (folder.absolute(), *folder.absolute().parents):
+    """The git work tree ``folder`` is (or would be) inside, if any: the nearest ancestor holding ``.git`` of the
+    folder where files written into ``folder`` really land (symbolic links resolved, also of folders not made yet)."""
+    real = folder.resolve()
+    for candidate in (real, *real.parents):
         if (candidate / ".git").exists():
             return candidate
     return None

@@ -12,6 +12,7 @@ table and column, and counts the numbers — never shows one.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +78,19 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
         elif path.is_dir():
             yield from sorted(p for p in path.rglob("*") if p.is_file())
+
+
+# Free text (an answer to a notice, a category value) may write an INSZ in any way people do: 85073003328,
+# 85.07.30-033.28, 850730/033-28, 850730 033 28, 85-07-30-033-28 — groups of 2, 2, 2, 3 and 2 digits with at most one
+# dot, dash, slash or space between them.
+_WRITTEN = re.compile(r"(?<!\d)\d{2}[./ -]?\d{2}[./ -]?\d{2}[./ -]?\d{3}[./ -]?\d{2}(?!\d)")
+
+
+def insz_in_text(text: str) -> bool:
+    """Whether ``text`` holds a valid INSZ in any written form (``_WRITTEN``), also in full-width or other Unicode
+    digits (compared after NFKC normalisation): the one recogniser of an INSZ in free text."""
+    normal = unicodedata.normalize("NFKC", text)
+    return any(insz.is_valid(re.sub(r"\D", "", m.group())) for m in _WRITTEN.finditer(normal))
 
 
 def _valid(candidates: Iterable[str]) -> set[str]:

@@ -25,31 +25,66 @@ still removes leftovers of a delete that failed earlier).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from pijler3 import envelope, insz, leakscan
-from pijler3.audit import AuditLog
+from pijler3.audit import HEAD_HASH_FIELD, HEAD_SEQ_FIELD, AuditLog, current_head
 from pijler3.clock import utc_timestamp
 from pijler3.config import OutsideAgreement, PartyConfig
 from pijler3.digest import sha256_file
 from pijler3.envelope import MANIFEST_SUFFIX, SIGNATURE_SUFFIX, Kind, Manifest, check_wave
-from pijler3.errors import ConfigError, InputError, Pijler3Error, TemporaryFailure
+from pijler3.errors import QUARANTINED_EXIT_CODE, ConfigError, InputError, Pijler3Error, TemporaryFailure
 from pijler3.files import write_json
 from pijler3.keys import Party, load_bundle, other_party
 from pijler3.sftp import inbox, outbox
-from pijler3.sftp.transport import RemoteFile, SftpTransport
+from pijler3.sftp.transport import RemoteFile, RemoteFileError, SftpTransport
+from pijler3.shown import printable, safe_file_name
 
 PLAINTEXT_SUFFIXES = (".csv", ".parquet")
 QUARANTINE = "quarantaine"
 """Folder in ``<work>/<wave>/`` for the manifests and signatures of envelopes moved aside from the inbox."""
+MAX_QUARANTINE_ENVELOPES = 50
+MAX_QUARANTINE_BYTES = 4 * 1024 * 1024
+"""The bound of one quarantine folder: beyond it a refused envelope is still removed from the server and recorded
+(``quarantaine`` event with ``kept`` false), but its files are not kept, so a flood of forged files cannot fill the
+disk."""
+_ENVELOPE_SUFFIXES = (".age", MANIFEST_SUFFIX, SIGNATURE_SUFFIX)
+SIGNATURE_BYTES = 64
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """An envelope this run moved off the server into quarantine (or refused without keeping it)."""
+
+    name: str
+    """The remote name of its signature file, escaped for display (``shown.printable``); ``None``-like text when
+    the name held an INSZ."""
+    reason: str
+    kept_in: Path | None
+    """The quarantine folder holding its manifest and signature; ``None`` when they were not kept (the folder's
+    bound was reached, or the name or manifest held an INSZ)."""
+    folder: Path
+    """The quarantine folder it was meant for."""
 
 
 class NotYetAvailable(TemporaryFailure):
-    """The other party has not (completely) uploaded the file yet: run the leg again later (exit code 75)."""
+    """The other party has not (completely) uploaded the file yet: run the leg again later (exit code 75).
+
+    When this run set envelopes aside on the way (``set_aside``), the exit code is ``QUARANTINED``'s instead: the
+    wave still waits for the genuine file, but someone should look at what was set aside."""
+
+    def __init__(self, message: str, set_aside: tuple[SetAside, ...] = ()) -> None:
+        super().__init__(message)
+        self.set_aside = set_aside
+        if set_aside:
+            self.exit_code = QUARANTINED_EXIT_CODE
 
 
 class WaveStartedOver(Pijler3Error):
@@ -112,6 +147,8 @@ class LegResult:
     message: str
     file: Path | None = None
     """The received, decrypted file (receive legs) or the sent envelope's ``.age`` name (send legs)."""
+    set_aside: tuple[SetAside, ...] = ()
+    """Receive legs: other envelopes of the wave this run moved into quarantine on the way (``_verified_envelope``)."""
 
 
 def run_leg(
@@ -220,10 +257,13 @@ def _receive(leg: Leg, config: PartyConfig, wave: str, audit: AuditLog, progress
             )
         download = state / "ontvangen"
         try:
-            envelope_files, manifest = _verified_envelope(sftp, remote, config, wave, leg, download, audit)
+            verified = _verified_envelope(sftp, remote, config, wave, leg, download, audit, state / QUARANTINE, wave)
         except NotYetAvailable as waiting:
             raise _started_over(config, wave, listing) or waiting from None
-        opened = _download_and_open(sftp, envelope_files, manifest, download, config, leg, config.incoming, audit)
+        envelope_files = verified.files
+        opened = _download_and_open(
+            sftp, envelope_files, verified.manifest, download, config, leg, config.incoming, audit
+        )
         write_json(
             marker,
             {
@@ -236,7 +276,7 @@ def _receive(leg: Leg, config: PartyConfig, wave: str, audit: AuditLog, progress
             },
         )
         # Opened and recorded: the ciphertext has served its purpose here and on the transit server.
-        (download / envelope_files[0].name).unlink()
+        (download / safe_file_name(envelope_files[0].name, _ENVELOPE_SUFFIXES)).unlink()
         for remote_file in envelope_files:
             sftp.remove(remote_file.path, wave=wave, kind=leg.kind)
     audit.record("leg-done", leg=leg.name, wave=wave, kind=leg.kind, sha256=opened.manifest.ciphertext_sha256)
@@ -246,6 +286,7 @@ def _receive(leg: Leg, config: PartyConfig, wave: str, audit: AuditLog, progress
         True,
         f"received {opened.plaintext} ({opened.manifest.row_count} rows) from {folder}/",
         opened.plaintext,
+        verified.set_aside,
     )
 
 
@@ -261,6 +302,7 @@ def _download_and_open(
 ) -> envelope.Opened:
     """Download the ciphertext of a verified envelope beside its manifest and signature, open it into ``out_dir``."""
     ciphertext = envelope_files[0]
+    local = download / safe_file_name(ciphertext.name, _ENVELOPE_SUFFIXES)
     wave = manifest.wave
     if ciphertext.size != manifest.ciphertext_size:
         error = envelope.TruncatedError if ciphertext.size < manifest.ciphertext_size else envelope.TamperedError
@@ -269,15 +311,9 @@ def _download_and_open(
             f" {manifest.ciphertext_size}; it was cut short or altered there. Nothing was downloaded; ask"
             f" {manifest.sender} to upload the envelope again"
         )
-    sftp.download(
-        ciphertext.path,
-        download / ciphertext.name,
-        expected_sha256=manifest.ciphertext_sha256,
-        wave=wave,
-        kind=leg.kind,
-    )
+    sftp.download(ciphertext.path, local, expected_sha256=manifest.ciphertext_sha256, wave=wave, kind=leg.kind)
     opened = envelope.open_envelope(
-        download / ciphertext.name,
+        local,
         sender_bundle=config.peer_bundle,
         identity=config.age_identity,
         wave=wave,
@@ -295,6 +331,12 @@ def _download_and_open(
         kind=leg.kind,
         sender=opened.manifest.sender,
         sender_key=opened.manifest.sender_key_fingerprint,
+        # The sender's audit-chain head it signed into the manifest: our record anchors its log (pijler3.audit).
+        **(
+            {HEAD_SEQ_FIELD: opened.manifest.sender_audit_seq, HEAD_HASH_FIELD: opened.manifest.sender_audit_head}
+            if opened.manifest.sender_audit_head is not None
+            else {}
+        ),
     )
     return opened
 
@@ -307,29 +349,42 @@ class KeptEnvelope:
     """Its plaintext, in the caller's ``open_into`` folder."""
 
 
-@dataclass(frozen=True)
-class Received:
-    kept: list[KeptEnvelope]
-    refused: int
-    """Envelopes that verified but were refused when opened (a replay, a changed ciphertext): moved to quarantine."""
+Admit = Callable[[Manifest], str | None]
+"""Asked before a verified envelope is opened: the reason to refuse it (e.g. a notice for a wave this party never
+ran), or ``None``. A refused envelope is set aside without being opened, so it uses up no wave in the ledger."""
+Register = Callable[[KeptEnvelope], None]
+"""Called once an envelope is opened and kept; raises ``InputError`` to refuse it for its content."""
 
 
 def receive_kept(
-    config: PartyConfig, kind: Kind, keep_in: Path, open_into: Path, *, progress: bool | None = False
-) -> Received:
+    config: PartyConfig,
+    kind: Kind,
+    keep_in: Path,
+    open_into: Path,
+    quarantine: Path,
+    admit: Admit,
+    register: Register,
+    *,
+    progress: bool | None = False,
+) -> tuple[SetAside, ...]:
     """Every envelope of ``kind`` (any wave) in our inbox: verified and opened as a receive leg does, but the sealed
-    files are kept in ``keep_in`` (encrypted at rest) and the plaintext goes to ``open_into``, a folder the caller
-    removes once it has read it. Each is removed from the server once opened; an incomplete upload waits for the next
-    call. An envelope the ledger refuses (a replayed wave) or whose ciphertext is not the signed one is moved to
-    ``<work>/<wave>/quarantaine/`` with an audit event, like one with a bad signature, so it cannot block later ones.
+    files are kept in ``keep_in`` (encrypted at rest, as ``WAVE.KIND.csv.*``) and the plaintext goes to
+    ``open_into``, a folder the caller removes once it has read it. An envelope is removed from the server only once
+    ``register`` accepted it; an incomplete upload waits for the next call. Returns what was set aside into
+    ``quarantine`` (one folder for every wave: the waves named on the server are not trusted, so they create no
+    folder and are not recorded as a wave until ``admit`` accepted one):
+
+    - an envelope that does not verify, that ``admit`` refuses, that the ledger refuses (a replayed wave) or whose
+      ciphertext is not the signed one, like a receive leg does, so it cannot block later ones;
+    - one ``register`` refuses for its content; the ledger then accepts the sender's corrected envelope for the wave
+      (sealed later), while a copy of the refused one stays a replay.
     """
     audit = AuditLog(config.audit_log, config.party)
     folder = inbox(config.party)
     leg = Leg(f"receive-{kind}", config.party, "receive", kind)
     # Downloaded beside the kept ones only once opened: a replayed copy never replaces the envelope we keep.
     arriving = keep_in / ".binnenkomend"
-    kept: list[KeptEnvelope] = []
-    refused = 0
+    set_aside: list[SetAside] = []
     try:
         with SftpTransport(config.sftp, audit=audit, retry=config.retry, progress=progress) as sftp:
             listing = sftp.listdir(folder)
@@ -337,24 +392,55 @@ def receive_kept(
             for wave in filter(envelope.WAVE_PATTERN.match, waves):
                 remote = [f for f in listing if f.name.startswith(f"{wave}.{kind}.")]
                 try:
-                    files, manifest = _verified_envelope(sftp, remote, config, wave, leg, arriving, audit)
-                except NotYetAvailable:
+                    verified = _verified_envelope(sftp, remote, config, wave, leg, arriving, audit, quarantine, None)
+                except NotYetAvailable as exc:
+                    set_aside += exc.set_aside
+                    continue
+                set_aside += verified.set_aside
+                files, manifest = verified.files, verified.manifest
+                refusal = admit(manifest)
+                if refusal is not None:
+                    set_aside.append(_quarantine(sftp, files, arriving, quarantine, leg, None, audit, refusal))
                     continue
                 try:
                     opened = _download_and_open(sftp, files, manifest, arriving, config, leg, open_into, audit)
                 except envelope.EnvelopeError as exc:
-                    _quarantine(sftp, files, arriving, config.work / wave / QUARANTINE, leg, wave, audit, exc)
-                    refused += 1
+                    set_aside.append(
+                        _quarantine(sftp, files, arriving, quarantine, leg, wave, audit, type(exc).__name__)
+                    )
+                    continue
+                kept = _keep(files, arriving, keep_in, f"{wave}.{kind}.csv")
+                try:
+                    register(KeptEnvelope(kept, opened))
+                except InputError as exc:
+                    _keep(files, keep_in, arriving, f"{wave}.{kind}.csv", back=True)
+                    envelope.restart_wave(
+                        envelope.default_ledger(config.age_identity), manifest.sender, kind, wave, reason="refused"
+                    )
+                    set_aside.append(
+                        _quarantine(sftp, files, arriving, quarantine, leg, wave, audit, "content", str(exc))
+                    )
                     continue
                 for remote_file in files:
-                    os.replace(arriving / remote_file.name, keep_in / remote_file.name)
                     sftp.remove(remote_file.path, wave=wave, kind=kind)
                 audit.record("leg-done", leg=leg.name, wave=wave, kind=kind, sha256=manifest.ciphertext_sha256)
-                kept.append(KeptEnvelope(keep_in / files[0].name, opened))
     except Pijler3Error as exc:
         audit.record("leg-failed", leg=leg.name, kind=kind, error=type(exc).__name__)
         raise
-    return Received(kept, refused)
+    return tuple(set_aside)
+
+
+def _keep(files: tuple[RemoteFile, ...], source: Path, target: Path, stem: str, *, back: bool = False) -> Path:
+    """Move an opened envelope's files from ``source`` to ``target`` under ``stem`` + suffix (``back``: the other
+    way, from ``stem`` names to the names they were downloaded under); the kept ``.age`` path."""
+    for remote_file in files:
+        downloaded = safe_file_name(remote_file.name, _ENVELOPE_SUFFIXES)
+        suffix = next(s for s in _ENVELOPE_SUFFIXES if remote_file.name.endswith(s))
+        if back:
+            os.replace(source / f"{stem}{suffix}", target / downloaded)
+        else:
+            os.replace(source / downloaded, target / f"{stem}{suffix}")
+    return target / f"{stem}.age"
 
 
 def _find_plaintext(folder: Path, wave: str, kind: str) -> Path:
@@ -395,6 +481,7 @@ def _sealed_envelope(
         kind=kind,
         out_dir=folder,
         sender=config.party,
+        audit_head=current_head(config.audit_log),
     )
     audit.record(
         "seal",
@@ -409,6 +496,13 @@ def _sealed_envelope(
     return sealed
 
 
+@dataclass(frozen=True)
+class _Verified:
+    files: tuple[RemoteFile, RemoteFile, RemoteFile]
+    manifest: Manifest
+    set_aside: tuple[SetAside, ...]
+
+
 def _verified_envelope(
     sftp: SftpTransport,
     remote: list[RemoteFile],
@@ -417,17 +511,20 @@ def _verified_envelope(
     leg: Leg,
     download: Path,
     audit: AuditLog,
-) -> tuple[tuple[RemoteFile, RemoteFile, RemoteFile], Manifest]:
+    quarantine: Path,
+    event_wave: str | None,
+) -> _Verified:
     """The one complete envelope in the inbox whose manifest the sender's pinned key signed for this wave and kind.
 
-    Its manifest and signature are downloaded and verified before any ciphertext is. Every other envelope of the
-    wave and kind (a forged signature, a key that is not pinned, a validly signed one for another wave or kind: a
-    replay) is moved aside into ``<work>/<wave>/quarantaine/`` and off the server, with a ``quarantaine`` audit event,
-    so whoever can write to the folder cannot stall the exchange. Two envelopes that both verify are refused: only the
-    sender knows which one is meant.
+    Its manifest and signature are downloaded (under safe local names, ``shown.safe_file_name``) and verified before
+    any ciphertext is. Every other envelope of the wave and kind (a forged signature, a key that is not pinned, a
+    validly signed one for another wave or kind: a replay, a name that holds an INSZ, a file the server will not let
+    us read) is moved aside into ``quarantine`` and off the server, with a ``quarantaine`` audit event, so whoever
+    can write to the folder cannot stall the exchange. Two envelopes that both verify are refused: only the sender
+    knows which one is meant. ``event_wave`` is the wave the audit events name: ``None`` when ``wave`` was only read
+    from a file name on the server (a forger can name any wave).
     """
     folder, kind = inbox(config.party), leg.kind
-    quarantine = config.work / wave / QUARANTINE
     by_name = {f.name: f for f in remote}
     signatures = [f for f in remote if f.name.endswith(SIGNATURE_SUFFIX)]
     if not signatures:
@@ -437,54 +534,80 @@ def _verified_envelope(
     bundle = load_bundle(config.peer_bundle)
     verified: list[tuple[tuple[RemoteFile, RemoteFile, RemoteFile], Manifest]] = []
     incomplete: list[str] = []
-    quarantined = 0
+    set_aside: list[SetAside] = []
     for signature in signatures:
         stem = signature.name.removesuffix(SIGNATURE_SUFFIX)
         if insz.shaped_in(stem):
             # Never the sender's (it names files after wave and kind); its name may not reach a log or a message.
-            audit.record("quarantaine", leg=leg.name, wave=wave, kind=kind, remote_path=None, reason="name-holds-insz")
-            quarantined += 1
+            audit.record(
+                "quarantaine", leg=leg.name, wave=event_wave, kind=kind, remote_path=None, reason="name-holds-insz",
+                kept=False,
+            )  # fmt: skip
+            set_aside.append(SetAside("(a name holding an INSZ, not shown)", "name-holds-insz", None, quarantine))
             continue
         ciphertext, manifest_file = by_name.get(f"{stem}.age"), by_name.get(f"{stem}{MANIFEST_SUFFIX}")
         if ciphertext is None or manifest_file is None:
-            incomplete.append(signature.name)
+            incomplete.append(printable(signature.name))
             continue
         files = (ciphertext, manifest_file, signature)
         try:
             if manifest_file.size > envelope.MAX_MANIFEST_BYTES:
                 raise envelope.SignatureError(f"{manifest_file.path}: too large for a manifest")
+            if signature.size != SIGNATURE_BYTES:
+                raise envelope.SignatureError(f"{signature.path}: {signature.size} bytes, not an Ed25519 signature")
             for remote_file in (manifest_file, signature):
-                sftp.download(remote_file.path, download / remote_file.name, wave=wave, kind=kind)
-            manifest = envelope.verify_manifest(download / manifest_file.name, download / signature.name, bundle)
+                local = download / safe_file_name(remote_file.name, _ENVELOPE_SUFFIXES)
+                sftp.download(remote_file.path, local, wave=event_wave, kind=kind)
+            manifest = envelope.verify_manifest(
+                download / safe_file_name(manifest_file.name, _ENVELOPE_SUFFIXES),
+                download / safe_file_name(signature.name, _ENVELOPE_SUFFIXES),
+                bundle,
+            )
             if (manifest.wave, manifest.kind) != (wave, kind):
                 raise envelope.UnexpectedWaveError(
-                    f"{manifest_file.path}: signed for {manifest.kind} {manifest.wave}, not {kind} {wave}"
+                    f"{printable(manifest_file.path)}: signed for {manifest.kind} {manifest.wave}, not {kind} {wave}"
                 )
-        except envelope.EnvelopeError as exc:
-            _quarantine(sftp, files, download, quarantine, leg, wave, audit, exc)
-            quarantined += 1
+        except (envelope.EnvelopeError, RemoteFileError) as exc:
+            set_aside.append(_quarantine(sftp, files, download, quarantine, leg, event_wave, audit, type(exc).__name__))
             continue
         verified.append((files, manifest))
     if len(verified) == 1:
-        return verified[0]
-    moved = (
-        f"; {quarantined} envelope(s) not signed by {bundle.party}'s pinned key for this wave were moved to"
-        f" {quarantine}/ (see the audit log)"
-        if quarantined
-        else ""
-    )
+        return _Verified(*verified[0], tuple(set_aside))
     if verified:
         raise envelope.EnvelopeError(
             f"{folder}/ holds {len(verified)} {kind} envelopes for wave {wave} that {bundle.party}'s pinned key signed "
-            f"({', '.join(files[2].name for files, _ in verified)}); ask {bundle.party} which one is valid and to "
-            "remove the others"
+            f"({', '.join(printable(files[2].name) for files, _ in verified)}); ask {bundle.party} which one is valid"
+            " and to remove the others"
         )
+    moved = f"; {describe_set_aside(tuple(set_aside))}" if set_aside else ""
     if incomplete:
         raise NotYetAvailable(
             f"{folder}/ lacks part of the {kind} envelope for wave {wave} ({', '.join(incomplete)}){moved}; run again"
-            " later"
+            " later",
+            tuple(set_aside),
         )
-    raise NotYetAvailable(f"no valid {kind} for wave {wave} in {folder}/ yet{moved}; run again later")
+    raise NotYetAvailable(f"no valid {kind} for wave {wave} in {folder}/ yet{moved}; run again later", tuple(set_aside))
+
+
+def describe_set_aside(set_aside: tuple[SetAside, ...], limit: int = 10) -> str:
+    """One line for the operator: how many envelopes this run set aside, why, where, and the first names."""
+    folders = sorted({str(s.kept_in or s.folder) for s in set_aside})
+    dropped = sum(1 for s in set_aside if s.kept_in is None)
+    reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(Counter(s.reason for s in set_aside).items()))
+    more = f" and {len(set_aside) - limit} more" if len(set_aside) > limit else ""
+    names = ", ".join(s.name for s in set_aside[:limit]) + more
+    not_kept = f"; {dropped} not kept (quarantine full, or a name or manifest holding an INSZ)" if dropped else ""
+    return (
+        f"{len(set_aside)} envelope(s) set aside into quarantine in {', '.join(folders)} ({reasons}): {names}"
+        f"{not_kept}; see the quarantaine events in the audit log"
+    )
+
+
+def _has_room(quarantine: Path, adding: int) -> bool:
+    present = [p for p in quarantine.iterdir() if p.is_file()] if quarantine.is_dir() else []
+    envelopes = sum(1 for p in present if p.name.endswith(SIGNATURE_SUFFIX))
+    size = sum(p.stat().st_size for p in present)
+    return envelopes < MAX_QUARANTINE_ENVELOPES and size + adding <= MAX_QUARANTINE_BYTES
 
 
 def _quarantine(
@@ -493,31 +616,43 @@ def _quarantine(
     download: Path,
     quarantine: Path,
     leg: Leg,
-    wave: str,
+    wave: str | None,
     audit: AuditLog,
-    reason: envelope.EnvelopeError,
-) -> None:
-    """Keep the refused manifest and signature as evidence, remove the envelope from the server, record why.
+    reason: str,
+    detail: str | None = None,
+) -> SetAside:
+    """Keep the refused manifest and signature as evidence (within the folder's bound), remove the envelope from the
+    server, record why (``quarantaine`` event: the escaped remote name, the reason, whether it was kept).
 
     A manifest holding an INSZ is not kept: the wave's INSZ scan would (rightly) fail on it. The test is that scan's
     own (``leakscan.numbers_in``: a valid INSZ not glued to letters or digits), not "any 11 digits": a sha-256 in hex
     often holds a run of 11 digits, and a genuine replayed manifest is evidence worth keeping.
     """
-    quarantine.mkdir(parents=True, exist_ok=True)
+    local = [download / safe_file_name(f.name, _ENVELOPE_SUFFIXES) for f in files]
+    present = [p for p in local if p.is_file() and not p.name.endswith(".age")]
+    holds_insz = any(p.name.endswith(MANIFEST_SUFFIX) and leakscan.numbers_in(p) for p in present)
+    kept = not holds_insz and _has_room(quarantine, sum(p.stat().st_size for p in present))
+    if kept:
+        quarantine.mkdir(parents=True, exist_ok=True)
+    for path in local:
+        if kept and path in present:
+            os.replace(path, quarantine / path.name)
+        else:
+            path.unlink(missing_ok=True)
     for remote_file in files:
-        local = download / remote_file.name
-        manifest = local.name.endswith(MANIFEST_SUFFIX) and local.exists()
-        if manifest and leakscan.numbers_in(local):
-            local.unlink()
-        if local.exists():
-            os.replace(local, quarantine / remote_file.name)
-        sftp.remove(remote_file.path, wave=wave, kind=leg.kind)
+        # When the server will not let us remove it, the transport records that, and it is refused again next time.
+        with contextlib.suppress(RemoteFileError):
+            sftp.remove(remote_file.path, wave=wave, kind=leg.kind)
+    name = printable(files[-1].path)
     audit.record(
         "quarantaine",
         leg=leg.name,
         wave=wave,
         kind=leg.kind,
-        remote_path=files[-1].path,
-        reason=type(reason).__name__,
-        kept_in=str(quarantine),
+        remote_path=name,
+        reason=reason,
+        detail=None if detail is None or insz.shaped_in(detail) else printable(detail),
+        kept=kept,
+        kept_in=str(quarantine) if kept else None,
     )
+    return SetAside(printable(files[-1].name), reason, quarantine if kept else None, quarantine)

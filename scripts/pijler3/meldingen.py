@@ -27,12 +27,19 @@ keeps no plaintext either: its notice file exists only between the query and the
 received, the due date (received + 14 days: "binnen een periode van 2 weken"), the counts per reason, the status, and
 the answer text and time. Times come from ``pijler3.clock``; a ``today`` parameter stands in for it in tests, as
 elsewhere in the package.
+
+The register is reproducible from the audit chain: every change to it is paired with an audit event that carries
+what changed (``melding-verzonden``, ``melding-ontvangen``, ``melding-beantwoord``, ``melding-antwoord-verzonden``,
+``melding-antwoord-ontvangen``; an answer text as its sha-256 only), and ``check_register`` (run by ``pijler3 audit
+verify`` and the evidence report) rebuilds the register from them and names the first notice and field that
+differ: a register edited by hand fails verification.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import tempfile
 from collections import Counter
@@ -44,15 +51,15 @@ from typing import Any, Literal, cast
 
 import duckdb
 
-from pijler3 import insz
-from pijler3.audit import AuditLog, Scalar
+from pijler3 import insz, leakscan
+from pijler3.audit import AuditLog, ChainStatus, Scalar, read_audit_log
 from pijler3.clock import parse_timestamp, utc_now, utc_timestamp
 from pijler3.config import PartyConfig
-from pijler3.envelope import check_wave, read_envelope
+from pijler3.envelope import WAVE_PATTERN, Manifest, check_wave, default_ledger, read_envelope
 from pijler3.errors import ConfigError, InputError
 from pijler3.files import atomic_write, exclusive_lock, read_json_entries, write_json
 from pijler3.keys import PARTIES, Party, other_party
-from pijler3.legs import KeptEnvelope, LegResult, receive_kept, run_leg
+from pijler3.legs import QUARANTINE, KeptEnvelope, LegResult, SetAside, receive_kept, run_leg
 
 REDENEN: Mapping[str, str] = {
     "insz_onbekend_bij_vdab": "door de Agentschappen naar VDAB toegeleid, maar het INSZ-nummer is niet gekend bij VDAB",
@@ -99,15 +106,77 @@ class Melding:
     antwoord_verzonden: bool = False
     """Received notices: whether the answer reached the server (``beantwoord`` sends it again when not)."""
 
+    def __post_init__(self) -> None:
+        problems = _problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+
     @property
     def rijen(self) -> int:
         return sum(self.aantallen.values())
 
     def status(self, today: dt.date | None = None) -> Status:
-        """``beantwoord`` once answered, ``te laat`` after the due date (``today`` defaults to the clock's)."""
-        if self.beantwoord_op is not None:
+        """``beantwoord`` once answered (a received notice: once the answer was sent), ``te laat`` after the due
+        date (``today`` defaults to the clock's)."""
+        if self.beantwoord_op is not None and (self.richting == "verzonden" or self.antwoord_verzonden):
             return "beantwoord"
         return "te laat" if (today or utc_now().date()) > dt.date.fromisoformat(self.uiterlijk) else "open"
+
+
+MAX_ANTWOORD = 4000
+"""Longest answer text, in characters: an answer says what was investigated and done, not more."""
+
+
+def _is_timestamp(value: object) -> bool:
+    try:
+        parse_timestamp(cast(str, value))
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _is_date(value: object) -> bool:
+    try:
+        dt.date.fromisoformat(cast(str, value))
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _problems(m: Melding) -> list[str]:
+    """What makes ``m`` an impossible notice: the one check of a register entry, whether it was read from the
+    register file or built from what the other party sent."""
+    problems = []
+    if not (isinstance(m.golf, str) and WAVE_PATTERN.match(m.golf)):
+        problems.append(f"golf {m.golf!r} is not a wave such as 2026-S1")
+    if m.afzender not in PARTIES or m.ontvanger not in PARTIES or m.afzender == m.ontvanger:
+        problems.append(f"afzender {m.afzender!r} and ontvanger {m.ontvanger!r} must be the two parties")
+    elif m.id != f"{m.golf}-{m.afzender}":
+        problems.append(f"id {m.id!r} is not golf-afzender")
+    if m.richting not in ("verzonden", "ontvangen"):
+        problems.append(f"richting {m.richting!r} is not verzonden or ontvangen")
+    for name, value in (("aangemaakt_op", m.aangemaakt_op), ("geregistreerd_op", m.geregistreerd_op)):
+        if not _is_timestamp(value):
+            problems.append(f"{name} {value!r} is not a UTC time")
+    if not _is_date(m.uiterlijk):
+        problems.append(f"uiterlijk {m.uiterlijk!r} is not a date")
+    if not (
+        isinstance(m.aantallen, dict)
+        and m.aantallen
+        and all(reden in REDENEN and type(n) is int and n > 0 for reden, n in m.aantallen.items())
+    ):
+        problems.append(f"aantallen {m.aantallen!r}: expected a positive count per reason code of the fixed list")
+    if (m.antwoord is None) != (m.beantwoord_op is None):
+        problems.append("antwoord and beantwoord_op go together: both set or both empty")
+    if m.antwoord is not None and not (isinstance(m.antwoord, str) and 0 < len(m.antwoord) <= MAX_ANTWOORD):
+        problems.append(f"antwoord: expected a text of 1 to {MAX_ANTWOORD} characters")
+    if m.beantwoord_op is not None and not _is_timestamp(m.beantwoord_op):
+        problems.append(f"beantwoord_op {m.beantwoord_op!r} is not a UTC time")
+    if type(m.antwoord_verzonden) is not bool or (m.antwoord_verzonden and m.antwoord is None):
+        problems.append("antwoord_verzonden: true only once an answer was recorded")
+    if m.richting == "verzonden" and m.antwoord_verzonden:
+        problems.append("antwoord_verzonden is for received notices only")
+    return problems
 
 
 def melding_id(wave: str, sender: Party) -> str:
@@ -134,15 +203,36 @@ def kept_folder(config: PartyConfig) -> Path:
 
 
 def lees_register(config: PartyConfig) -> list[Melding]:
-    """The party's notices, sent and received, in the order they were registered."""
+    """The party's notices, sent and received, in the order they were registered; every entry checked (``_problems``,
+    its party, no entry twice), so a damaged or hand-edited register stops a command before it changes anything."""
     path = register_path(config)
     entries = read_json_entries(
         path, format=REGISTER_FORMAT, field="meldingen", what="register of correction notices (art. 7)"
     )
-    try:
-        return [Melding(**entry) for entry in entries]
-    except TypeError as exc:
-        raise ConfigError(f"{path}: a notice in the register is damaged ({exc}); restore it from backup") from None
+    notices: list[Melding] = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"{path}: notice {number} of the register"
+        try:
+            if not isinstance(entry, dict):
+                raise ValueError("not a JSON object")
+            melding = Melding(**entry)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{where} is damaged ({exc}); restore the register from backup") from None
+        own = melding.afzender if melding.richting == "verzonden" else melding.ontvanger
+        if own != config.party:
+            raise ConfigError(f"{where} is {melding.richting} by {own}, not by {config.party}; restore it from backup")
+        if _find(notices, melding.id, melding.richting) is not None:
+            raise ConfigError(f"{where}: {melding.id} ({melding.richting}) is in it twice; restore it from backup")
+        notices.append(melding)
+    return notices
+
+
+@contextmanager
+def notice_lock(config: PartyConfig) -> Iterator[None]:
+    """The lock every notice command holds for its whole run: the ledger's (``files.exclusive_lock`` beside
+    ``.ontvangen.json``), so two commands never load, answer or open envelopes at the same time."""
+    with exclusive_lock(default_ledger(config.age_identity)):
+        yield
 
 
 @contextmanager
@@ -185,37 +275,60 @@ def verstuur_melding(config: PartyConfig, wave: str, database: Path) -> Melding 
     if not records:
         return None
     notice_id = melding_id(wave, config.party)
-    created = utc_timestamp()
-    result = _send_csv(
-        config,
-        wave,
-        "melding",
-        MELDING_COLUMNS,
-        [(notice_id, wave, config.party, created, insz_, reden, detail) for insz_, reden, detail in records],
-    )
-    sent_at = utc_timestamp()
-    melding = Melding(
-        id=notice_id,
-        richting="verzonden",
-        golf=wave,
-        afzender=config.party,
-        ontvanger=other_party(config.party),
-        aangemaakt_op=created,
-        geregistreerd_op=sent_at,
-        uiterlijk=_due(sent_at),
-        aantallen=dict(sorted(Counter(str(r[1]) for r in records).items())),
-    )
-    with _register_update(config) as notices:
-        if _find(notices, notice_id, "verzonden") is None or result.done:
-            _upsert(notices, melding)
-    AuditLog(config.audit_log, config.party).record(
-        "melding-verzonden", melding_id=notice_id, wave=wave, rows=len(records), **_counts(melding.aantallen)
-    )
+    with notice_lock(config):
+        lees_register(config)  # a damaged register stops us before the notice is sent, not after
+        created = utc_timestamp()
+        result = _send_csv(
+            config,
+            wave,
+            "melding",
+            MELDING_COLUMNS,
+            [(notice_id, wave, config.party, created, insz_, reden, detail) for insz_, reden, detail in records],
+        )
+        sent_at = utc_timestamp()
+        melding = Melding(
+            id=notice_id,
+            richting="verzonden",
+            golf=wave,
+            afzender=config.party,
+            ontvanger=other_party(config.party),
+            aangemaakt_op=created,
+            geregistreerd_op=sent_at,
+            uiterlijk=_due(sent_at),
+            aantallen=dict(sorted(Counter(str(r[1]) for r in records).items())),
+        )
+        with _register_update(config) as notices:
+            registered = _find(notices, notice_id, "verzonden") is None or result.done
+            if registered:
+                _upsert(notices, melding)
+        if registered:
+            AuditLog(config.audit_log, config.party).record(
+                "melding-verzonden", recipient=melding.ontvanger, **_registration(melding)
+            )
     return melding
 
 
-def _counts(aantallen: Mapping[str, int]) -> dict[str, Scalar]:
-    return {f"aantal_{reden}": count for reden, count in aantallen.items()}
+def _registration(melding: Melding) -> dict[str, Scalar]:
+    """What a ``melding-verzonden`` or ``melding-ontvangen`` event records of the notice, so that the register can be
+    rebuilt from the log (``check_register``)."""
+    return {
+        "melding_id": melding.id,
+        "wave": melding.golf,
+        "created_at": melding.aangemaakt_op,
+        "registered_at": melding.geregistreerd_op,
+        "rows": melding.rijen,
+        **{f"aantal_{reden}": count for reden, count in melding.aantallen.items()},
+    }
+
+
+def _answer(melding: Melding) -> dict[str, Scalar]:
+    """What an event about an answer records of it: when, and the text's sha-256 (the text itself stays out)."""
+    return {
+        "melding_id": melding.id,
+        "wave": melding.golf,
+        "answered_at": melding.beantwoord_op,
+        "antwoord_sha256": _text_sha256(melding.antwoord),
+    }
 
 
 def _send_csv(
@@ -264,42 +377,71 @@ class Geladen:
     """Notices received now."""
     antwoorden: tuple[Melding, ...]
     """Our sent notices whose answer arrived now."""
-    geweigerd: int
-    """Envelopes refused (a replay, a changed ciphertext) and moved to quarantine."""
+    set_aside: tuple[SetAside, ...]
+    """Envelopes refused and moved to quarantine (``quarantine_folder``): forged, replayed, for a wave this party
+    never ran, or refused for their content."""
+
+    @property
+    def geweigerd(self) -> int:
+        return len(self.set_aside)
+
+
+def quarantine_folder(config: PartyConfig) -> Path:
+    """Where refused notices and answers go, whatever wave they name: one folder, so a forger naming 200 waves
+    creates no folder per wave."""
+    return config.work / "meldingen" / QUARANTINE
+
+
+# The file a party sent for a wave that the other party's notice is about (its rows are numbers of the request).
+_ABOUT: Mapping[Party, str] = {"agentschap": "aanvraag", "vdab": "verrijking"}
 
 
 def laad_binnenkomend(config: PartyConfig) -> Geladen:
     """Load every notice and answer the other party uploaded for us: verify and open each in a temporary folder,
-    register it, delete the plaintext; a notice's sealed envelope is kept (``kept_folder``)."""
+    register it, delete the plaintext; a notice's sealed envelope is kept (``kept_folder``), and it leaves the server
+    only once registered. The register is checked before anything is fetched, and the whole load holds the notice
+    lock, so a damaged register or a second run at the same time loses nothing.
+
+    A notice is opened only for a wave this party ran (it sent the file the notice is about), an answer only for a
+    notice it sent: anything else is set aside unopened, so it uses up no wave. A notice refused for its content
+    (wrong id, an unknown reason code) is set aside too, and the sender's corrected notice is then accepted."""
     audit = AuditLog(config.audit_log, config.party)
     keep = kept_folder(config)
-    keep.mkdir(parents=True, exist_ok=True)
-    config.work.mkdir(parents=True, exist_ok=True)
     received: list[Melding] = []
     answered: list[Melding] = []
-    with tempfile.TemporaryDirectory(dir=config.work, prefix=".meldingen-") as temp:
-        notices = receive_kept(config, "melding", keep, Path(temp))
-        for kept in notices.kept:
+    with notice_lock(config):
+        lees_register(config)
+        keep.mkdir(parents=True, exist_ok=True)
+        config.work.mkdir(parents=True, exist_ok=True)
+
+        def ran_wave(manifest: Manifest) -> str | None:
+            sent = config.work / manifest.wave / f"{_ABOUT[config.party]}.verzonden.json"
+            return None if sent.is_file() else "wave-not-run"
+
+        def notice_sent(manifest: Manifest) -> str | None:
+            ours = _find(lees_register(config), melding_id(manifest.wave, config.party), "verzonden")
+            return None if ours is not None else "no-notice-sent"
+
+        def register_notice(kept: KeptEnvelope) -> None:
+            manifest = kept.opened.manifest
             rows = _read_and_remove(kept, MELDING_COLUMNS)
-            received.append(_register_received(config, kept.opened.manifest.wave, kept.opened.manifest.sender, rows))
-        answers = receive_kept(config, "antwoord", keep / "antwoorden", Path(temp))
-        for kept in answers.kept:
-            answered.append(
-                _register_answer(config, kept.opened.manifest.wave, _read_and_remove(kept, ANTWOORD_COLUMNS))
+            received.append(_register_received(config, manifest.wave, manifest.sender, rows))
+
+        def register_answer(kept: KeptEnvelope) -> None:
+            rows = _read_and_remove(kept, ANTWOORD_COLUMNS)
+            answered.append(_register_answer(config, kept.opened.manifest.wave, rows))
+
+        quarantine = quarantine_folder(config)
+        with tempfile.TemporaryDirectory(dir=config.work, prefix=".meldingen-") as temp:
+            set_aside = receive_kept(config, "melding", keep, Path(temp), quarantine, ran_wave, register_notice)
+            set_aside += receive_kept(
+                config, "antwoord", keep / "antwoorden", Path(temp), quarantine, notice_sent, register_answer
             )
     for melding in received:
-        audit.record(
-            "melding-ontvangen",
-            melding_id=melding.id,
-            wave=melding.golf,
-            sender=melding.afzender,
-            rows=melding.rijen,
-            due=melding.uiterlijk,
-            **_counts(melding.aantallen),
-        )
+        audit.record("melding-ontvangen", sender=melding.afzender, due=melding.uiterlijk, **_registration(melding))
     for melding in answered:
-        audit.record("melding-antwoord-ontvangen", melding_id=melding.id, wave=melding.golf, sender=melding.ontvanger)
-    return Geladen(tuple(received), tuple(answered), notices.refused + answers.refused)
+        audit.record("melding-antwoord-ontvangen", sender=melding.ontvanger, **_answer(melding))
+    return Geladen(tuple(received), tuple(answered), set_aside)
 
 
 def _read_and_remove(kept: KeptEnvelope, header: tuple[str, ...]) -> list[dict[str, str]]:
@@ -311,27 +453,40 @@ def _read_and_remove(kept: KeptEnvelope, header: tuple[str, ...]) -> list[dict[s
         plaintext.unlink()
 
 
+def _same(rows: list[dict[str, str]], column: str, expected: str, what: str) -> None:
+    found = {row[column] for row in rows}
+    if found != {expected}:
+        shown = "; ".join(sorted(found)) if len(found) < 5 and not insz.shaped_in("".join(found)) else "other values"
+        raise InputError(f"{what}: column {column} holds {shown!r}, expected {expected}")
+
+
 def _register_received(config: PartyConfig, wave: str, sender: Party, rows: list[dict[str, str]]) -> Melding:
     expected = melding_id(wave, sender)
-    ids = {row["melding_id"] for row in rows}
-    if ids != {expected}:
-        raise InputError(f"notice of {sender} for wave {wave}: holds notice id(s) {sorted(ids)}, expected {expected}")
+    what = f"notice of {sender} for wave {wave}"
+    if not rows:
+        raise InputError(f"{what}: holds no records")
+    _same(rows, "melding_id", expected, what)
+    _same(rows, "golf", wave, what)
+    _same(rows, "afzender", sender, what)
     counts = Counter(row["reden"] for row in rows)
     unknown = set(counts) - set(REDENEN)
     if unknown:
-        raise InputError(f"notice {expected}: reason(s) {', '.join(sorted(unknown))} are not in the fixed list")
+        raise InputError(f"{what}: {len(unknown)} reason code(s) are not in the fixed list ({', '.join(REDENEN)})")
     now = utc_timestamp()
-    melding = Melding(
-        id=expected,
-        richting="ontvangen",
-        golf=wave,
-        afzender=sender,
-        ontvanger=config.party,
-        aangemaakt_op=rows[0]["aangemaakt_op"],
-        geregistreerd_op=now,
-        uiterlijk=_due(now),
-        aantallen=dict(sorted(counts.items())),
-    )
+    try:
+        melding = Melding(
+            id=expected,
+            richting="ontvangen",
+            golf=wave,
+            afzender=sender,
+            ontvanger=config.party,
+            aangemaakt_op=rows[0]["aangemaakt_op"],
+            geregistreerd_op=now,
+            uiterlijk=_due(now),
+            aantallen=dict(sorted(counts.items())),
+        )
+    except ValueError as exc:
+        raise InputError(f"{what}: {exc}") from None
     with _register_update(config) as notices:
         _upsert(notices, melding)
     return melding
@@ -339,13 +494,20 @@ def _register_received(config: PartyConfig, wave: str, sender: Party, rows: list
 
 def _register_answer(config: PartyConfig, wave: str, rows: list[dict[str, str]]) -> Melding:
     expected = melding_id(wave, config.party)
-    if not rows or {row["melding_id"] for row in rows} != {expected}:
-        raise InputError(f"answer for wave {wave}: does not answer our notice {expected}")
+    what = f"answer for wave {wave}"
+    if not rows:
+        raise InputError(f"{what}: holds no rows")
+    _same(rows, "melding_id", expected, f"{what} (our notice {expected})")
+    if len({(row["antwoord"], row["beantwoord_op"]) for row in rows}) != 1:
+        raise InputError(f"{what}: its rows hold different answers or answer times")
     with _register_update(config) as notices:
         sent = _find(notices, expected, "verzonden")
         if sent is None:
             raise InputError(f"answer to notice {expected}: we have no such sent notice in {register_path(config)}")
-        answered = replace(sent, antwoord=rows[0]["antwoord"], beantwoord_op=rows[0]["beantwoord_op"])
+        try:
+            answered = replace(sent, antwoord=rows[0]["antwoord"], beantwoord_op=rows[0]["beantwoord_op"])
+        except ValueError as exc:
+            raise InputError(f"{what}: {exc}") from None
         _upsert(notices, answered)
     return answered
 
@@ -361,42 +523,46 @@ def beantwoord(config: PartyConfig, notice_id: str, tekst: str) -> Melding:
     tekst = tekst.strip()
     if not tekst:
         raise InputError("the answer is empty: say what was investigated and which measures were taken")
-    if insz.shaped_in(tekst):
+    if len(tekst) > MAX_ANTWOORD:
+        raise InputError(f"the answer has {len(tekst)} characters; keep it under {MAX_ANTWOORD}")
+    if insz.shaped_in(tekst) or leakscan.insz_in_text(tekst):
         raise InputError(
             "the answer holds what looks like an INSZ number (not shown here); answers carry no personal data —"
             " describe the measures, use `pijler3 meldingen toon` to look at the records"
         )
-    with _register_update(config) as notices:
-        received = _find(notices, notice_id, "ontvangen")
-        if received is None:
-            raise InputError(f"no received notice {notice_id} in {register_path(config)}; see `pijler3 meldingen`")
-        if received.antwoord_verzonden:
-            raise InputError(f"notice {notice_id} was answered on {received.beantwoord_op}; an answer is sent once")
-        if received.antwoord is not None and received.antwoord != tekst:
-            raise InputError(
-                f"notice {notice_id}: an answer was recorded on {received.beantwoord_op} but not sent yet; run the"
-                " command again with the same text to send it"
-            )
-        if received.antwoord is None:
-            received = replace(received, antwoord=tekst, beantwoord_op=utc_timestamp())
+    with notice_lock(config):
+        with _register_update(config) as notices:
+            received = _find(notices, notice_id, "ontvangen")
+            if received is None:
+                raise InputError(f"no received notice {notice_id} in {register_path(config)}; see `pijler3 meldingen`")
+            if received.antwoord_verzonden:
+                raise InputError(f"notice {notice_id} was answered on {received.beantwoord_op}; an answer is sent once")
+            if received.antwoord is not None and received.antwoord != tekst:
+                raise InputError(
+                    f"notice {notice_id}: an answer was recorded on {received.beantwoord_op} but not sent yet; run"
+                    " the command again with the same text to send it"
+                )
+            if received.antwoord is None:
+                received = replace(received, antwoord=tekst, beantwoord_op=utc_timestamp())
+                _upsert(notices, received)
+        audit = AuditLog(config.audit_log, config.party)
+        audit.record("melding-beantwoord", sender=sender, on_time=_on_time(received), **_answer(received))
+        _send_csv(
+            config,
+            wave,
+            "antwoord",
+            ANTWOORD_COLUMNS,
+            [
+                (notice_id, wave, config.party, received.beantwoord_op, reden, count, received.antwoord)
+                for reden, count in received.aantallen.items()
+            ],
+        )
+        with _register_update(config) as notices:
+            current = _find(notices, notice_id, "ontvangen")
+            assert current is not None
+            received = replace(current, antwoord_verzonden=True)
             _upsert(notices, received)
-    audit = AuditLog(config.audit_log, config.party)
-    audit.record("melding-beantwoord", melding_id=notice_id, wave=wave, sender=sender, on_time=_on_time(received))
-    _send_csv(
-        config,
-        wave,
-        "antwoord",
-        ANTWOORD_COLUMNS,
-        [
-            (notice_id, wave, config.party, received.beantwoord_op, reden, count, received.antwoord)
-            for reden, count in received.aantallen.items()
-        ],
-    )
-    with _register_update(config) as notices:
-        current = _find(notices, notice_id, "ontvangen")
-        assert current is not None
-        received = replace(current, antwoord_verzonden=True)
-        _upsert(notices, received)
+        audit.record("melding-antwoord-verzonden", melding_id=notice_id, wave=wave)
     return received
 
 
@@ -421,3 +587,102 @@ def toon(config: PartyConfig, notice_id: str) -> list[dict[str, str]]:
         raise InputError(f"{sealed}: holds the notice of {manifest.sender} for {manifest.wave}, not {notice_id}")
     AuditLog(config.audit_log, config.party).record("melding-getoond", melding_id=notice_id, wave=wave)
     return _read_csv(data, MELDING_COLUMNS, sealed.name)
+
+
+# ---- the register reproduced from the audit chain ------------------------------------------------------------------
+
+
+def _text_sha256(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(str(text).encode("utf-8")).hexdigest()
+
+
+def _replayed(config: PartyConfig) -> dict[tuple[str, str], tuple[Melding, int]]:
+    """The register as the audit log's events build it, each notice with the line of the last event that changed it;
+    ``antwoord`` holds the answer's sha-256. ``InputError`` naming the line of an event that cannot be replayed."""
+    notices: dict[tuple[str, str], tuple[Melding, int]] = {}
+    if not config.audit_log.is_file():
+        return notices
+    for line, event in enumerate(read_audit_log(config.audit_log), start=1):
+        name = event.get("event")
+        if not (isinstance(name, str) and name.startswith("melding-")) or name == "melding-getoond":
+            continue
+        try:
+            notice_id = str(event["melding_id"])
+            if name in ("melding-verzonden", "melding-ontvangen"):
+                sent = name == "melding-verzonden"
+                party, other = config.party, cast(Party, str(event["recipient" if sent else "sender"]))
+                registered = str(event["registered_at"])
+                notices[(notice_id, "verzonden" if sent else "ontvangen")] = (
+                    Melding(
+                        id=notice_id,
+                        richting="verzonden" if sent else "ontvangen",
+                        golf=str(event["wave"]),
+                        afzender=party if sent else other,
+                        ontvanger=other if sent else party,
+                        aangemaakt_op=str(event["created_at"]),
+                        geregistreerd_op=registered,
+                        uiterlijk=_due(registered),
+                        aantallen={
+                            key.removeprefix("aantal_"): int(value)  # type: ignore[arg-type]
+                            for key, value in sorted(event.items())
+                            if key.startswith("aantal_")
+                        },
+                    ),
+                    line,
+                )
+                continue
+            richting: Richting = "verzonden" if name == "melding-antwoord-ontvangen" else "ontvangen"
+            known = notices.get((notice_id, richting))
+            if known is None:
+                raise InputError(
+                    f"{config.audit_log}, line {line}: {name} for notice {notice_id!r}, which no earlier "
+                    "event registered"
+                )
+            if name == "melding-antwoord-verzonden":
+                changed = replace(known[0], antwoord_verzonden=True)
+            else:
+                changed = replace(
+                    known[0], antwoord=str(event["antwoord_sha256"]), beantwoord_op=str(event["answered_at"])
+                )
+            notices[(notice_id, richting)] = (changed, line)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise InputError(
+                f"{config.audit_log}, line {line}: the {name} event lacks what the register needs ({exc})"
+            ) from None
+    return notices
+
+
+def check_register(config: PartyConfig, status: ChainStatus) -> ChainStatus:
+    """``status`` (of the audit chain) with a problem when the notice register differs from the one the log's events
+    reproduce: names the first notice and field that differ. A chain that did not verify is returned as it is."""
+    if not status.ok:
+        return status
+    path = register_path(config)
+    try:
+        replayed = _replayed(config)
+        register = lees_register(config)
+    except (InputError, ConfigError) as exc:
+        return replace(status, problem=f"the register of notices cannot be checked against the log: {exc}")
+    for melding in register:
+        found = replayed.pop((melding.id, melding.richting), None)
+        what = f"{path}: notice {melding.id[:40]!r} ({melding.richting[:12]!r})"
+        if found is None:
+            return replace(status, problem=f"{what} is in the register, but no audit event registered it")
+        expected, line = found
+        kept = replace(melding, antwoord=_text_sha256(melding.antwoord))
+        for name in vars(expected):
+            if getattr(kept, name) != getattr(expected, name):
+                shown = (
+                    "differs"
+                    if name == "antwoord"
+                    else (f"is {str(getattr(melding, name))[:40]!r}, but the log says {getattr(expected, name)!r}")
+                )
+                return replace(status, problem=f"{what}: {name} {shown} (audit log line {line})", line=line)
+    if replayed:
+        (notice_id, richting), (_, line) = next(iter(replayed.items()))
+        return replace(
+            status,
+            problem=f"{path}: notice {notice_id} ({richting}), registered by audit log line {line}, is missing",
+            line=line,
+        )
+    return status

@@ -34,7 +34,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,14 +48,14 @@ from pijler3.config import PartyConfig
 from pijler3.dbt_runner import REPO, DbtPlugin, run_dbt
 from pijler3.digest import sha256_file
 from pijler3.docs_site import STATIC_PAGE, publish_page
-from pijler3.envelope import LEDGER_FILE, Kind, check_wave, peildatum
+from pijler3.envelope import Kind, check_wave, default_ledger, peildatum
 from pijler3.envelope import restart_wave as restart_ledger
 from pijler3.errors import ConfigError, InputError, Pijler3Error
 from pijler3.exchange_files import VERRIJKING_SCHEMA, exporteer_aanvraag, exporteer_verrijking
 from pijler3.files import write_json
 from pijler3.gepseudonimiseerd import DATASET_TABLE, exporteer_dataset
 from pijler3.keys import PSEUDONYM_KEY_FILE, Party, load_bundle, load_identities, load_signing_key
-from pijler3.legs import NotYetAvailable, check_exchange_window, run_leg
+from pijler3.legs import NotYetAvailable, SetAside, check_exchange_window, run_leg
 from pijler3.loading import (
     VDAB_PARQUET_COLUMNS,
     check_extract_folder,
@@ -84,6 +84,8 @@ class Run:
 
     config: PartyConfig
     wave: str
+    set_aside: list[SetAside] = field(default_factory=list, compare=False)
+    """Envelopes this run moved into quarantine (receive steps add them), for the exit code and the operator."""
 
     @property
     def state(self) -> Path:
@@ -188,6 +190,8 @@ class WaveResult:
     wave: str
     status: Literal["complete", "waiting", "stopped"]
     steps: tuple[StepOutcome, ...]
+    set_aside: tuple[SetAside, ...] = ()
+    """Envelopes this run moved into quarantine: the CLI names them and exits 7, also while the wave waits."""
 
     @property
     def waiting_for(self) -> str | None:
@@ -265,7 +269,7 @@ def restart_wave(run: Run, audit: AuditLog) -> Path:
     for path in built:
         path.unlink(missing_ok=True)
     kind, sender = _RECEIVES[config.party]
-    restart_ledger(config.age_identity.parent / LEDGER_FILE, sender, kind, wave)
+    restart_ledger(default_ledger(config.age_identity), sender, kind, wave)
     audit.record("wave-restart", wave=wave, kept_in=str(kept), files_removed=sum(1 for _ in built))
     return kept
 
@@ -318,7 +322,8 @@ def _run_steps(
         except NotYetAvailable as exc:
             say(f"{prefix}: waiting — {exc}")
             outcomes.append(StepOutcome(step.name, "waiting", {}))
-            return WaveResult(config.party, wave, "waiting", tuple(outcomes))
+            run.set_aside.extend(exc.set_aside)
+            return WaveResult(config.party, wave, "waiting", tuple(outcomes), tuple(run.set_aside))
         except duckdb.IOException as exc:
             # A lock held by another program (a SQL tool, a second run) or a full disk: DuckDB's message names the
             # file and the process, and holds no data values.
@@ -349,7 +354,7 @@ def _run_steps(
         )
         say(f"{prefix}: done in {time.monotonic() - started:.1f} s")
         outcomes.append(StepOutcome(step.name, "done", details))
-    return WaveResult(config.party, wave, "stopped" if stopped else "complete", tuple(outcomes))
+    return WaveResult(config.party, wave, "stopped" if stopped else "complete", tuple(outcomes), tuple(run.set_aside))
 
 
 def _done(run: Run, step: Step) -> bool:
@@ -415,11 +420,13 @@ def _send(leg: str, kind: str, suffix: str) -> Callable[[Run], Details]:
 def _receive(leg: str, kind: str) -> Callable[[Run], Details]:
     def receive(run: Run) -> Details:
         result = run_leg(leg, run.config, run.wave, progress=False)
+        run.set_aside.extend(result.set_aside)
         return {
             "file": result.file.name if result.file else None,
             "received": result.done,
             "kind": kind,
             "columns": _columns(result.file),
+            "quarantined": len(result.set_aside),
         }
 
     return receive
@@ -447,6 +454,7 @@ def _melding_sent(run: Run, details: Details) -> bool:
 
 def _receive_meldingen(run: Run) -> Details:
     loaded = meldingen.laad_binnenkomend(run.config)
+    run.set_aside.extend(loaded.set_aside)
     return {
         "meldingen_loaded": len(loaded.meldingen),
         "antwoorden_loaded": len(loaded.antwoorden),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pijler3.audit import ChainBroken
+from pijler3.audit import ChainBroken, parse_head, received_heads
 from pijler3.config import load_config
 from pijler3.evidence import verify_audit, write_report
 
@@ -42,15 +42,36 @@ def report(config_path: Path, wave: str | None, out: Path) -> None:
 
 @command.command()
 @_config_option
-def verify(config_path: Path) -> None:
-    """Check the audit log's hash chain and the anchors in the step records; name the first line that fails.
+@click.option(
+    "--head",
+    "heads",
+    multiple=True,
+    metavar="SEQ:HASH",
+    help="A chain head the DPO archived (the evidence report prints it as line:hash); repeat for several.",
+)
+@click.option(
+    "--peer-audit",
+    "peer_logs",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The other party's audit log: the heads of this log it received in signed manifests anchor it.",
+)
+def verify(config_path: Path, heads: tuple[str, ...], peer_logs: tuple[Path, ...]) -> None:
+    """Check the audit log's hash chain, its anchors and the notice register; name the first line that fails.
 
-    Exit code 6 when a line was changed, removed or moved.
+    Anchors: the step records (on this machine), the heads given with --head, and the heads the other party
+    received (--peer-audit). The notice register must be the one the log's events reproduce. Exit code 6 when a line
+    was changed, removed or moved, a head no longer matches, or the register differs.
     """
-    status = verify_audit(load_config(config_path))
+    config = load_config(config_path)
+    archived = [parse_head(head, "archived head") for head in heads]
+    received = [anchor for log in peer_logs for anchor in received_heads(log, config.party)]
+    status = verify_audit(config, [*archived, *received])
     if not status.ok:
-        raise ChainBroken(f"{status.path}: hash chain broken: {status.problem}")
+        raise ChainBroken(f"{status.path}: audit log does not verify: {status.problem}")
+    internal = status.anchors - len(archived) - len(received)
     click.echo(
-        f"{status.path}: hash chain verified: {status.lines} lines, {status.anchors} anchors in step records; "
-        f"head {status.head}"
+        f"{status.path}: hash chain verified: {status.lines} lines, {internal} anchors in step records, "
+        f"{len(archived)} archived head(s), {len(received)} head(s) the other party received; the notice register "
+        f"matches the log; head {status.head_token}"
     )

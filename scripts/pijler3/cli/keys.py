@@ -15,7 +15,7 @@ from pijler3.config import load_config
 _config_option = click.option(
     "--config",
     "config_path",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    type=click.Path(path_type=Path, dir_okay=False),
     required=True,
     help="The party's TOML configuration: its key folder, and the audit log that records the change.",
 )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from pijler3.config import load_config
-from pijler3.legs import LEGS, run_leg
+from pijler3.errors import QUARANTINED_EXIT_CODE
+from pijler3.legs import LEGS, describe_set_aside, run_leg
 
 
 @click.command(name="leg")
@@ -36,3 +38,6 @@ def command(name: str, config_path: Path, wave: str | None, plaintext: Path | No
     """
     result = run_leg(name, load_config(config_path), wave, plaintext=plaintext)
     click.echo(f"{result.leg} {result.wave}: {result.message}")
+    if result.set_aside:
+        click.echo(f"{result.leg} {result.wave}: {describe_set_aside(result.set_aside)}", err=True)
+        sys.exit(QUARANTINED_EXIT_CODE)

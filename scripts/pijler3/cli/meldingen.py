@@ -8,13 +8,16 @@ pijler3 meldingen beantwoord ID --tekst "..." --config ...  record the answer an
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from pijler3 import meldingen
 from pijler3.config import PartyConfig, load_config
-from pijler3.errors import ConfigError
+from pijler3.errors import QUARANTINED_EXIT_CODE, ConfigError
+from pijler3.legs import describe_set_aside
+from pijler3.shown import printable
 
 _config_option = click.option(
     "--config",
@@ -32,7 +35,9 @@ def _config(ctx: click.Context, config_path: Path | None) -> PartyConfig:
 
 
 def table(rows: list[list[str]]) -> list[str]:
-    """Rows (the first one the header) as left-aligned columns."""
+    """Rows (the first one the header) as left-aligned columns, every cell escaped (``shown.printable``): what the
+    other party wrote cannot move the cursor, colour the screen or start a line of its own."""
+    rows = [[printable(cell) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
 
@@ -67,22 +72,27 @@ def command(ctx: click.Context, config_path: Path | None) -> None:
     click.echo("\n".join(table(rows)))
     for m in notices:
         if m.antwoord:
-            click.echo(f"{m.id} beantwoord op {m.beantwoord_op}: {m.antwoord}")
+            sent = "" if m.richting == "verzonden" or m.antwoord_verzonden else " (nog niet verzonden)"
+            click.echo(f"{m.id} beantwoord op {m.beantwoord_op}{sent}: {printable(m.antwoord, limit=None)}")
 
 
 @command.command()
 @_config_option
 @click.pass_context
 def ophalen(ctx: click.Context, config_path: Path | None) -> None:
-    """Load the other party's notices and the answers to ours from the SFTP server."""
+    """Load the other party's notices and the answers to ours from the SFTP server.
+
+    Exits 7 when it set envelopes aside into quarantine (forged, replayed, for a wave never run, refused for their
+    content); it names them and the folder."""
     loaded = meldingen.laad_binnenkomend(_config(ctx, config_path))
     for m in loaded.meldingen:
         click.echo(f"received notice {m.id}: {m.rijen} record(s), answer due by {m.uiterlijk}")
     for m in loaded.antwoorden:
         click.echo(f"answer to notice {m.id} received ({m.beantwoord_op})")
-    if loaded.geweigerd:
-        click.echo(f"{loaded.geweigerd} envelope(s) refused and moved to quarantine (see the audit log)")
-    if not (loaded.meldingen or loaded.antwoorden or loaded.geweigerd):
+    if loaded.set_aside:
+        click.echo(describe_set_aside(loaded.set_aside), err=True)
+        sys.exit(QUARANTINED_EXIT_CODE)
+    if not (loaded.meldingen or loaded.antwoorden):
         click.echo("nothing new")
 
 

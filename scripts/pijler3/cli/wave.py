@@ -9,8 +9,9 @@ import click
 
 from pijler3.audit import ChainBroken
 from pijler3.config import load_config
+from pijler3.errors import QUARANTINED_EXIT_CODE
 from pijler3.evidence import verify_audit, write_report
-from pijler3.legs import NotYetAvailable
+from pijler3.legs import NotYetAvailable, describe_set_aside
 from pijler3.rapport import RAPPORT_NAAM
 from pijler3.wave import run_wave
 
@@ -33,23 +34,29 @@ from pijler3.wave import run_wave
 def command(config_path: Path, wave: str | None, restart: bool) -> None:
     """Run the party's steps for the wave, skipping each step whose output exists and verifies.
 
-    Stops with exit code 75 when the other party's file is not there yet: run the command again later.
+    Stops with exit code 75 when the other party's file is not there yet: run the command again later. Exits 7
+    when this run set files from the server aside into quarantine (it names them), also while it waits.
     """
     config = load_config(config_path)
     result = run_wave(config, wave, progress=click.echo, restart=restart)
     if result.status == "waiting":
         click.echo(f"{result.party} {result.wave}: waiting at {result.waiting_for}; run this command again later")
-        sys.exit(NotYetAvailable.exit_code)
-    click.echo(f"{result.party} {result.wave}: complete")
-    if config.bi_file is not None and (report := config.bi_file.with_name(RAPPORT_NAAM)).is_file():
-        click.echo(f"BI file {config.bi_file}; monitoring report {report}")
-    evidence = write_report(config, config.audit_log.with_name(f"rapport-{result.party}-{result.wave}.html"), wave)
-    chain = verify_audit(config)
-    click.echo(f"evidence report {evidence.resolve()}")
-    if chain.ok:
-        click.echo(
-            f"archive this audit head outside this machine (docs/maatregelen.md, B4): {chain.head}"
-            f" (line {chain.lines} of {chain.path.resolve()}); check it later with `pijler3 audit verify`"
-        )
     else:
-        raise ChainBroken(f"{chain.path}: hash chain broken: {chain.problem}")
+        click.echo(f"{result.party} {result.wave}: complete")
+        if config.bi_file is not None and (report := config.bi_file.with_name(RAPPORT_NAAM)).is_file():
+            click.echo(f"BI file {config.bi_file}; monitoring report {report}")
+        evidence = write_report(config, config.audit_log.with_name(f"rapport-{result.party}-{result.wave}.html"), wave)
+        chain = verify_audit(config)
+        if not chain.ok:
+            raise ChainBroken(f"{chain.path}: audit log does not verify: {chain.problem}")
+        click.echo(f"evidence report {evidence.resolve()}")
+        click.echo(
+            f"archive this audit head outside this machine (docs/maatregelen.md, B4): {chain.head_token}"
+            f" (line {chain.lines} of {chain.path.resolve()}); check it later with `pijler3 audit verify --config"
+            f" {config.path} --head {chain.head_token}`"
+        )
+    if result.set_aside:
+        click.echo(f"{result.party} {result.wave}: {describe_set_aside(result.set_aside)}", err=True)
+        sys.exit(QUARANTINED_EXIT_CODE)
+    if result.status == "waiting":
+        sys.exit(NotYetAvailable.exit_code)

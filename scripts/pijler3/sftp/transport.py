@@ -37,6 +37,7 @@ from pijler3.audit import AuditLog
 from pijler3.errors import ConfigError, InputError, Pijler3Error, TemporaryFailure
 from pijler3.keys import check_private_file
 from pijler3.sftp.keys import known_hosts_line, known_hosts_name
+from pijler3.shown import printable
 
 T = TypeVar("T")
 ProgressCallback = Callable[[int, int], None]
@@ -595,6 +596,9 @@ class SftpTransport:
 
     def _record(self, event: str, **fields: Any) -> None:
         if self.audit is not None:
+            # Names on the server are chosen by whoever can write there: kept escaped, so no report shows them raw.
+            if isinstance(fields.get("remote_path"), str):
+                fields["remote_path"] = printable(fields["remote_path"], limit=None)
             self.audit.record(event, **fields)
 
 
