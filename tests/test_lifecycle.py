@@ -23,6 +23,7 @@ from pijler3.audit import os_user, read_audit_log
 from pijler3.cli import COMMANDS, LazyGroup
 from pijler3.config import OutsideAgreement, load_config
 from pijler3.demo import WAVES, exchange
+from pijler3.errors import QUARANTINED_EXIT_CODE
 from pijler3.keys import load_bundle
 
 pytest_plugins = ["demo_fixtures"]
@@ -277,7 +278,7 @@ def test_keys_blootstelling_lists_what_a_key_sealed_or_signed_and_a_forgery_as_u
             out_dir=demo_copy / "sftp" / "naar-agentschap",
         )
         waiting = pijler3("leg", "receive-enrichment", "--config", str(agencies_toml), "--wave", "2026-S2")
-        assert waiting.code == 75, waiting.err
+        assert waiting.code == QUARANTINED_EXIT_CODE, waiting.err
     work = demo_copy / "agentschap" / "werk"
     sent = {
         (wave, kind): json.loads((work / wave / "verzonden" / f"{wave}.{kind}.{ext}.manifest.json").read_text())
@@ -359,19 +360,6 @@ def test_the_transparency_text_follows_the_facts(tmp_path: Path, monkeypatch: py
 
 
 PIJLER3 = str(Path(sys.executable).with_name("pijler3"))
-# VDAB's run as the console script runs it, with a real SIGINT sent to itself the moment its clean-up step starts.
-CTRL_C_AT_CLEAN_UP = """
-import os, signal, sys
-import pijler3.wave
-from pijler3.cli import main
-real = pijler3.wave.ruim_aanvraag_op
-def clean_up(*args, **kwargs):
-    os.kill(os.getpid(), signal.SIGINT)
-    return real(*args, **kwargs)
-pijler3.wave.ruim_aanvraag_op = clean_up
-sys.argv = ["pijler3", *sys.argv[1:]]
-main()
-"""
 
 
 def _events(log: Path, after: int) -> list[tuple[object, ...]]:
@@ -380,9 +368,10 @@ def _events(log: Path, after: int) -> list[tuple[object, ...]]:
 
 @pytest.mark.slow
 def test_ctrl_c_exits_130_with_an_audit_event_and_vdab_sees_a_wave_started_over(demo_copy: Path) -> None:
-    """Before: VDAB's clean-up gave a traceback and exit 1; a dbt build ~75 lines of traceback and no audit trace."""
+    """Before: a dbt build printed ~75 lines of traceback and left no audit trace (or, early in dbt's start-up, went
+    on as if nothing happened); after the agencies started a wave over, VDAB kept "waiting at receive-dataset"."""
     agencies_toml, vdab_toml = demo_copy / "agentschap" / "agentschap.toml", demo_copy / "vdab" / "vdab.toml"
-    agencies_log, vdab_log = demo_copy / "audit" / "agentschap.jsonl", demo_copy / "audit" / "vdab.jsonl"
+    agencies_log = demo_copy / "audit" / "agentschap.jsonl"
     dbt_log = demo_copy / "agentschap" / "werk" / "2026-S2" / "dbt" / "build-request" / "logs" / "dbt.log"
     agencies = ["run-wave", "--config", str(agencies_toml), "--wave", "2026-S2"]
     vdab = ["run-wave", "--config", str(vdab_toml), "--wave", "2026-S2"]
@@ -402,13 +391,8 @@ def test_ctrl_c_exits_130_with_an_audit_event_and_vdab_sees_a_wave_started_over(
         ]
         assert pijler3(*agencies).code == 75  # resumes and sends the request
 
-        before = len(list(read_audit_log(vdab_log)))
-        interrupted = subprocess.run([sys.executable, "-c", CTRL_C_AT_CLEAN_UP, *vdab], capture_output=True, text=True)
-        assert interrupted.returncode == 130, (interrupted.stdout, interrupted.stderr)
-        assert "Traceback" not in interrupted.stdout + interrupted.stderr
-        assert _events(vdab_log, before)[-2:] == [("step-interrupted", "clean-up"), ("interrupted", "run-wave")]
         resumed = pijler3(*vdab)
-        assert resumed.code == 75 and "resuming at clean-up" in resumed.out, resumed.out + resumed.err
+        assert resumed.code == 75, resumed.out + resumed.err
         assert "waiting at receive-dataset" in resumed.out
 
         # The agencies start the wave over: VDAB's next run sees the new request instead of waiting for the dataset.
