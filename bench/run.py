@@ -11,7 +11,11 @@ step functions (``pijler3.wave.STEPS``) in the order the two parties take turns.
   transfer figure is the leg's time minus its seal or open);
 - a dbt step: the compiled SQL of the models and tests it ran, straight in DuckDB with the profile's settings (on a
   copy of the agencies' databases taken before the step; VDAB's models are views and tables, rerun in place), and
-  ``fixed_seconds``: the same step on empty copies of the databases, i.e. dbt's start-up and per-node cost.
+  ``fixed_seconds``: the same step on empty copies of the databases, i.e. dbt's start-up and per-node cost;
+- load-vdab: every file of VDAB's extract into a fresh database by ``create table … as from read_parquet(…)``;
+- clean-up: the file rewrite it ends with (``copy from database`` of VDAB's database into a fresh file);
+- publish-bi: every mart copied from the monitoring database into a fresh file (``create table … as from …``);
+- the demo (``--demo``, first): ``pijler3 demo`` at its default size against ``dbt --version`` run just before.
 
 Prints a table and, as its last line, one JSON object (see bench/README.md). Data go under ``--dir`` (default
 /work/benchdata/<scale>), removed afterwards unless ``--keep``.
@@ -46,11 +50,13 @@ from _common import (
 
 from pijler3 import envelope, synth
 from pijler3 import keys as party_keys
+from pijler3.bi import marts_from_manifest
 from pijler3.config import PartyConfig
 from pijler3.dbt_plugin import register_udfs
-from pijler3.demo import exchange
+from pijler3.demo import dbt_start_up_seconds, exchange, format_ratio, run_demo
 from pijler3.duck import memory_limit
 from pijler3.keys import PARTIES
+from pijler3.loading import check_extract_folder
 from pijler3.pseudonym import load_key
 from pijler3.sftp import inbox, outbox
 from pijler3.sftp.keys import generate_ed25519
@@ -246,6 +252,9 @@ def main() -> None:
     parser.add_argument("--scale", choices=SCALES, required=True)
     parser.add_argument("--dir", type=Path, help="working folder (default /work/benchdata/<scale>)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder")
+    parser.add_argument(
+        "--demo", action=argparse.BooleanOptionalAction, default=True, help="first the demo against dbt --version"
+    )
     args = parser.parse_args()
     persons, vdab_persons = SCALES[args.scale]
     root: Path = args.dir or Path("/work/benchdata") / args.scale
@@ -259,6 +268,9 @@ def main() -> None:
     load = os.getloadavg()
     try:
         with PeakRss() as peak:
+            if args.demo:
+                figures["demo"] = demo(root / "demo")
+                print(format_ratio(figures["demo"].seconds, figures["demo"].anchor_seconds), flush=True)
             with Stopwatch() as watch:
                 generated = synth.generate(root / "sources", persons, SEED, vdab_persons=vdab_persons)
             figures["generation"] = Figure(watch.seconds, peak_rss_mb=peak.stage_mb(), cpu_seconds=watch.cpu)
@@ -280,10 +292,25 @@ def main() -> None:
     report(args.scale, figures, peak_mb, load)
 
 
+def demo(out: Path) -> Figure:
+    """``pijler3 demo`` at its default size, against ``dbt --version`` measured just before (goal: at most 5x)."""
+    anchor = dbt_start_up_seconds()
+    result = run_demo(out)
+    shutil.rmtree(out, ignore_errors=True)
+    return Figure(result.seconds, anchor)
+
+
 def measure(step: Any, run_: Run, configs: dict[str, PartyConfig], scratch: Path, age: str) -> Figure:
     config = run_.config
     if step.name in DBT_STEPS:
         return dbt_step(step, run_, scratch)
+    if step.name in DIRECT_ANCHORS:
+        with Stopwatch() as watch:
+            step.run(run_)
+        scratch.mkdir(parents=True, exist_ok=True)
+        anchor = DIRECT_ANCHORS[step.name](run_, scratch)
+        shutil.rmtree(scratch, ignore_errors=True)
+        return Figure(watch.seconds, anchor, cpu_seconds=watch.cpu)
     if step.name in SEND_LEGS:
         kind = SEND_LEGS[step.name]
         plaintext = next(config.outgoing.glob(f"{WAVE}.{kind}.*"))
@@ -327,6 +354,39 @@ def leg(
     return Figure(watch.seconds, crypto_anchor + transfer_anchor, megabytes=size / 1e6, cpu_seconds=watch.cpu)
 
 
+def load_vdab_anchor(run_: Run, scratch: Path) -> float:
+    """Every file of VDAB's extract into a fresh database, plain DuckDB."""
+    files = check_extract_folder("vdab", run_.extract)
+    with duckdb.connect(str(scratch / "anker.duckdb")) as con, Stopwatch() as watch:
+        duckdb_settings(con, scratch / "anker.tmp")
+        con.execute("create schema bron_vdab")
+        for stem, path in files.items():
+            con.execute(f"create table bron_vdab.{stem} as from read_parquet('{path}')")
+    return watch.seconds
+
+
+def clean_up_anchor(run_: Run, scratch: Path) -> float:
+    """VDAB's database copied into a fresh file, plain DuckDB (what the clean-up's rewrite does)."""
+    with duckdb.connect() as con, Stopwatch() as watch:
+        duckdb_settings(con, scratch / "anker.tmp")
+        con.execute(f"attach '{run_.vdab_db}' as bron (read_only)")
+        con.execute(f"attach '{scratch / 'anker.duckdb'}' as doel")
+        con.execute("copy from database bron to doel")
+    return watch.seconds
+
+
+def publish_bi_anchor(run_: Run, scratch: Path) -> float:
+    """Every mart copied from the monitoring database into a fresh file, plain DuckDB."""
+    marts = marts_from_manifest(run_.dbt_dir("build-dataset/marts") / "target" / "manifest.json")
+    with duckdb.connect(str(scratch / "anker.duckdb")) as con, Stopwatch() as watch:
+        duckdb_settings(con, scratch / "anker.tmp")
+        con.execute(f"attach '{run_.monitoring}' as bron (read_only)")
+        for mart in marts:
+            con.execute(f'create table "{mart.name}" as from bron."{mart.schema}"."{mart.name}"')
+    return watch.seconds
+
+
+DIRECT_ANCHORS = {"load-vdab": load_vdab_anchor, "clean-up": clean_up_anchor, "publish-bi": publish_bi_anchor}
 LEG_PARTS: dict[str, tuple[Figure, Figure]] = {}
 # per dbt step: (node, dbt's execution_time, the direct statement's seconds or None for seeds and unit tests)
 NODES: dict[str, list[tuple[str, float, float | None]]] = {}
@@ -348,8 +408,8 @@ def report(scale: str, figures: dict[str, Figure], peak_mb: float, load: tuple[f
             crypto, transfer = LEG_PARTS[name]
             stages[f"{name}/{'seal' if name in SEND_LEGS else 'open'}"] = crypto
             stages[f"{name}/{'upload' if name in SEND_LEGS else 'download'}"] = transfer
-    end_to_end = sum(f.seconds for name, f in figures.items() if name != "generation")
-    end_to_end_cpu = sum(f.cpu_seconds or 0.0 for name, f in figures.items() if name != "generation")
+    end_to_end = sum(f.seconds for name, f in figures.items() if name not in ("generation", "demo"))
+    end_to_end_cpu = sum(f.cpu_seconds or 0.0 for name, f in figures.items() if name not in ("generation", "demo"))
     print(f"\n{scale} wave, load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores, shared)")
     print(f"{'stage':34}{'seconds':>9}{'anchor':>9}{'ratio':>7}{'dbt fixed':>10}{'peak MB':>9}  group")
     for name, figure in stages.items():

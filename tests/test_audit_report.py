@@ -127,7 +127,7 @@ def test_the_html_report_fits_an_a4_page_width(demo: Demo, tmp_path: Path) -> No
     done = subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=700,1000", "--dump-dom",
          probe.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True,
     )  # fmt: skip
     match = re.search(r'data-width="(\d+)/(\d+)"', done.stdout)
     assert match, done.stderr[-2000:]

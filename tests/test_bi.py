@@ -58,7 +58,7 @@ def old_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["uv", "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), f"duckdb=={OLD_DUCKDB}"],
     ]
     for step in steps:
-        done = subprocess.run(step, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(step, capture_output=True, text=True)
         if done.returncode != 0:
             reason = f"cannot install duckdb=={OLD_DUCKDB} into a venv ({' '.join(step[:3])}): {done.stderr.strip()}"
             if IN_CI:

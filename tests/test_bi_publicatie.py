@@ -107,7 +107,7 @@ def test_the_report_is_written_beside_the_bi_file_and_regenerates_from_it_alone(
     shutil.copy(_bi(demo), alleen)
     done = subprocess.run(
         [str(Path(sys.executable).parent / "pijler3"), "rapport", "--bi", str(alleen)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     opnieuw = alleen.with_name(RAPPORT_NAAM).read_text(encoding="utf-8")
@@ -140,7 +140,7 @@ def test_every_chart_of_the_report_draws_in_headless_chromium(demo: Demo, tmp_pa
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profiel'}",
          "--virtual-time-budget=10000", "--dump-dom", f"file://{kopie}"],
-        capture_output=True, text=True, timeout=180,
+        capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     gevonden = re.search(r'<pre id="meting">(.*?)</pre>', done.stdout, flags=re.DOTALL)

@@ -20,7 +20,5 @@ from pijler3.dbt_runner import REPO
     ids=["ruff-check", "ruff-format", "mypy-strict"],
 )
 def test_clean(command: list[str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", *command], cwd=REPO, capture_output=True, text=True, timeout=300, check=False
-    )
+    done = subprocess.run([sys.executable, "-m", *command], cwd=REPO, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr

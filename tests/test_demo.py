@@ -19,7 +19,7 @@ from pijler3 import meldingen
 from pijler3.bi import LEES_MIJ
 from pijler3.cli import cli
 from pijler3.config import load_config
-from pijler3.demo import STATE_FILE, WAVES, exchange, format_summary, run_demo
+from pijler3.demo import STATE_FILE, WAVES, dbt_start_up_seconds, exchange, format_ratio, format_summary, run_demo
 from pijler3.errors import ConfigError
 from pijler3.wave import run_wave
 
@@ -193,6 +193,13 @@ def test_a_folder_that_is_not_a_demo_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a demo folder"):
         run_demo(foreign, persons=PERSONS, seed=SEED)
     assert (foreign / "notes.txt").read_text() == "mine"
+
+
+def test_the_demo_states_its_time_against_dbt_start_up() -> None:
+    anchor = dbt_start_up_seconds()
+    assert anchor is not None and anchor > 0
+    assert format_ratio(50.0, 10.0).startswith("demo 50.0 s = 5.0x `dbt --version` (10.0 s, measured just before;")
+    assert "dbt --version not measured" in format_ratio(50.0, None)
 
 
 def test_cli_help_lists_the_commands() -> None:

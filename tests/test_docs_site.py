@@ -152,7 +152,7 @@ def test_the_static_site_renders_in_chromium_with_a_mart_column_description(site
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          f"--user-data-dir={profiel}", "--virtual-time-budget=15000", "--dump-dom", url],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     # The static page inlines the manifest in a <script>; only text outside scripts proves the page rendered.

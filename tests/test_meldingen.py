@@ -68,7 +68,8 @@ def agencies_database(path: Path) -> Path:
     with duckdb.connect(str(path)) as con:
         con.execute(
             "create table stg_uitwisseling__verrijking as select * from (values"
-            f" ('{REFERRED_UNKNOWN}', false), ('{UNKNOWN}', false), ('{KNOWN}', true)) as t(insz, gekend_bij_vdab)"
+            f" ('{REFERRED_UNKNOWN}', false, null::varchar), ('{UNKNOWN}', false, null), ('{KNOWN}', true, null))"
+            " as t(insz, gekend_bij_vdab, onbekende_codes)"
         )
         con.execute(
             "create table int_kbi_personen_op_peildatum as select * from (values"

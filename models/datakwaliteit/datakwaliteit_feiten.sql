@@ -1,8 +1,9 @@
 {#-
     The data-quality facts per wave and per field (art. 7: "er zijn ook lege waarden"; errors are reported to the other
     party, not silently dropped): empty and invalid values in the KBI extract, duplicate and invalid INSZ numbers,
-    newcomers VDAB could not link, and empty VDAB attributes. True counts only, no INSZ. Staging keeps every raw row and
-    names its problems (insz_ongeldig_reden, datum_fouten, onbekende_labels); this model counts them while the wave's
+    newcomers VDAB could not link, and empty VDAB attributes or codes VDAB sent that are not in the agreed code list
+    (published as `onbekend`). True counts only, no INSZ. Staging keeps every raw row and names its problems
+    (insz_ongeldig_reden, datum_fouten, onbekende_labels, onbekende_codes); this model counts them while the wave's
     restricted database still exists, and keeps the counts in the persistent monitoring database so that
     mart_datakwaliteit (which rounds them and withholds small ones) builds from the monitoring database alone.
     Grain: one row per golf x bron x veld. Incremental per golf: the staging tables hold only the current wave, and
@@ -13,7 +14,10 @@
 ) }}
 {%- set labels = mart_kbi_labelvelden() -%}
 {%- set datums = mart_kbi_datumvelden() -%}
-{%- set vdab_velden = ['eerste_inschrijving', 'huidige_categorie_werkzoekende', 'status_dienstverlening'] -%}
+{#- VDAB's fields, each with whether staging maps it through a code list (then an unknown code counts as invalid). -#}
+{%- set vdab_velden = {
+    'eerste_inschrijving': false, 'huidige_categorie_werkzoekende': true, 'status_dienstverlening': true
+} -%}
 
 with
 
@@ -26,6 +30,13 @@ dataset as (
     select *
     from {{ ref('gepseudonimiseerde_dataset') }}
     where golf = '{{ var("golf") }}'
+),
+
+-- The lines of VDAB's file about people VDAB knows (a person VDAB does not know has no attributes to fill in).
+verrijking as (
+    select *
+    from {{ ref('stg_uitwisseling__verrijking') }}
+    where gekend_bij_vdab and insz is not null
 ),
 
 velden as (
@@ -79,18 +90,22 @@ velden as (
         cast(null as bigint) as aantal_dubbel,
         count(*) filter (where not coalesce(dataset.gekend_bij_vdab, false)) as aantal_niet_gekoppeld
     from dataset
-    {%- for kolom in vdab_velden %}
+    {%- for kolom, gecodeerd in vdab_velden.items() %}
+        {%- set onbekend = "',' || coalesce(verrijking.onbekende_codes, '') || ',' like '%," ~ kolom ~ ",%'" %}
         union all
         select
             'verrijking' as bron,
             '{{ kolom }}' as veld,
             count(*) as aantal_rijen,
-            count(*) filter (where dataset.{{ kolom }} is null) as aantal_leeg,
-            cast(null as bigint) as aantal_ongeldig,
+            count(*) filter (where verrijking.{{ kolom }} is null and not ({{ onbekend }})) as aantal_leeg,
+            {% if gecodeerd -%}
+                count(*) filter (where {{ onbekend }})
+            {%- else -%}
+                cast(null as bigint)
+            {%- endif %} as aantal_ongeldig,
             cast(null as bigint) as aantal_dubbel,
             cast(null as bigint) as aantal_niet_gekoppeld
-        from dataset
-        where dataset.gekend_bij_vdab
+        from verrijking
     {%- endfor %}
 ),
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from pijler3 import leakscan
 from pijler3.audit import AuditLog
 from pijler3.config import PartyConfig
 from pijler3.digest import digest_file
@@ -54,8 +55,10 @@ LEES_MIJ_INLEIDING = (
     ),
     (
         "onbekend",
-        "De waarde onbekend betekent: leeg in de bron, een label dat niet in de codelijst staat (beide art. "
-        "7), of geen waarde die op de peildatum geldt. Bij status_dienstverlening is dat meestal een "
+        "De waarde onbekend betekent: leeg in de bron, een label of code die niet in de afgesproken codelijst "
+        "staat (in het KBI-extract of in het verrijkte bestand van VDAB, beide art. 7; geteld als aantal_ongeldig in "
+        "mart_datakwaliteit), of geen waarde die op de peildatum geldt. Wat een partij zelf in een categoriekolom "
+        "schreef, staat nooit in dit bestand. Bij status_dienstverlening is dat meestal een "
         "ingeschreven nieuwkomer wiens inschrijving bij VDAB vóór de peildatum afgesloten was (bv. werk "
         "gevonden): VDAB kent dan geen status op de peildatum. mart_datakwaliteit telt zo een lege status als"
         " aantal_leeg: een lege waarde in het verrijkte bestand, niet noodzakelijk een fout.",
@@ -143,6 +146,8 @@ def publish(monitoring_db: Path, target: Path, marts: list[Mart]) -> Path:
             con.execute("detach bi")
         finally:
             con.close()
+        # Nothing leaves the restricted layer unchecked, whatever an extract or the other party's file held.
+        leakscan.check_publication(partial, target)
         with partial.open("rb") as handle:
             os.fsync(handle.fileno())
         # Aggregated and suppressed, meant for the BI working group's tools: readable by everyone, whatever the umask.

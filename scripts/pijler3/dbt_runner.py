@@ -6,6 +6,9 @@ analyst's ``uv run dbt …``. ``run_dbt`` checks that the target's variables are
 the call and turns a failed run into a ``Pijler3Error`` naming the failing nodes.
 
 dbt keeps global state per process, so invocations are serialised with a lock; never run two in parallel threads.
+The steps of one party's waves (``parse_cache``) parse the project once per process: the parsed manifest is kept in
+memory and handed to the next invocation with the same project files, target, database paths and variables apart
+from ``COMPILE_TIME_VARS`` (``dbtRunner(manifest=…)``), which then skips parsing and the manifest written after it.
 DuckDB plugins (the pseudonym UDF) are passed as ``DbtPlugin`` values and added to the run target's output in a copy
 of that file written for the run: only the steps that pseudonymise load the key, and nothing else needs it.
 """
@@ -19,6 +22,7 @@ import signal
 import sys
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +31,7 @@ from typing import Any, Literal
 
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 from dbt.clients.yaml_helper import load_yaml_text
+from dbt.contracts.graph.manifest import Manifest
 
 from pijler3.errors import ConfigError, Pijler3Error
 
@@ -46,6 +51,25 @@ REQUIRED_ENV: Mapping[Target, tuple[str, ...]] = {
 _FAILED_STATUSES = {"error", "fail", "runtime error"}
 _LOCK = threading.Lock()
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"  # what dbt writes into its target path after parsing
+# Where dbt reads a project's files (dbt_project.yml may name others; these are dbt's defaults), and the project files
+# themselves: a change to any of them means a new parse.
+PROJECT_PATHS = {
+    "model-paths": ["models"],
+    "seed-paths": ["seeds"],
+    "macro-paths": ["macros"],
+    "snapshot-paths": ["snapshots"],
+    "analysis-paths": ["analyses"],
+    "test-paths": ["tests"],
+    "docs-paths": [],
+}
+PROJECT_FILES = ("dbt_project.yml", "selectors.yml", "packages.yml", "dependencies.yml")
+# Variables the project reads only when it compiles a node, never while parsing (tests/test_dbt_runner.py parses with
+# other values and compares the manifests): a parse made with other values serves an invocation with these.
+COMPILE_TIME_VARS = frozenset({"golf", "peildatum", "sdc_drempel"})
+# Parsed manifests kept in this process, newest last: one per party and the docs step's (its variables differ) serve
+# a demo's turns.
+_MANIFESTS: OrderedDict[tuple[object, ...], Manifest] = OrderedDict()
+_KEEP_MANIFESTS = 3
 
 
 @dataclass(frozen=True)
@@ -100,8 +124,10 @@ def run_dbt(
     the profile goes to a temporary directory and dbt writes ``target/`` and ``logs/`` in ``project_dir``.
     ``parse_cache`` is a file shared by invocations with the same target and ``--vars`` but their own ``work_dir``
     (the steps of one party's wave): dbt starts from the parse it holds and updates it, so only the first invocation
-    parses the whole project (some 3 s of every step's start-up). dbt itself checks that the cache still matches the
-    project, the variables and the profile, and parses afresh when it does not.
+    of a process parses the whole project (some 3-5 s of start-up). dbt itself checks that the cache still matches
+    the project, the variables and the profile, and parses afresh when it does not. Within one process the parsed
+    manifest itself is reused (``_reusable_manifest``), also by a step that adds a plugin (which dbt's own check
+    counts as another profile, though no plugin changes what is parsed).
     Test warnings do not fail the run.
     """
     if target not in TARGETS:
@@ -121,7 +147,10 @@ def run_dbt(
             cli_args += ["--partial-parse-file-path", str(parse_cache)]
         try:
             with _interrupt_after_invocation() as interrupted:
-                result = dbtRunner().invoke(cli_args)
+                manifest = None
+                if parse_cache is not None and args and args[0] != "parse":
+                    manifest = _reusable_manifest(cli_args, project_dir, target, args, run_env, parse_cache)
+                result = dbtRunner(manifest=manifest).invoke(cli_args)
         finally:
             _release_duckdb()
     if interrupted or isinstance(result.exception, KeyboardInterrupt):
@@ -155,6 +184,62 @@ def _interrupt_after_invocation() -> Iterator[list[bool]]:
         yield requested
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _reusable_manifest(
+    cli_args: Sequence[str],
+    project_dir: Path,
+    target: Target,
+    args: Sequence[str],
+    run_env: Mapping[str, str],
+    parse_cache: Path,
+) -> Manifest:
+    """The manifest parsed earlier in this process for the same project files, target, database paths and variables
+    (``COMPILE_TIME_VARS`` aside); parsed now (``dbt parse``, from ``parse_cache`` when it matches) when there is
+    none. Plugins are not part of the key: they change what runs, not what is parsed."""
+    variables = args[list(args).index("--vars") + 1] if "--vars" in args else ""
+    parsed_vars = load_yaml_text(variables) if variables else {}
+    if not isinstance(parsed_vars, dict):
+        raise ConfigError(f"dbt --vars {variables!r}: not a mapping")
+    parse_time_vars = json.dumps(
+        {k: v for k, v in parsed_vars.items() if k not in COMPILE_TIME_VARS}, sort_keys=True, default=str
+    )
+    key = (
+        str(project_dir.resolve()),
+        _project_state(project_dir),
+        target,
+        parse_time_vars,
+        tuple(sorted(run_env.items())),
+    )
+    if key in _MANIFESTS:
+        _MANIFESTS.move_to_end(key)
+        return _MANIFESTS[key]
+    # The command's own paths and variables, without writing manifest.json twice: the command writes it after its
+    # run, with the compiled code.
+    options = [*(["--quiet"] if "--quiet" in args else []), *(["--vars", variables] if variables else [])]
+    parsed = dbtRunner().invoke(["parse", "--no-write-json", *options, *cli_args[len(args) :]])
+    if not parsed.success or not isinstance(parsed.result, Manifest):
+        raise Pijler3Error(f"dbt parse failed for target {target}: {_failure(parsed)}")
+    _MANIFESTS[key] = parsed.result
+    while len(_MANIFESTS) > _KEEP_MANIFESTS:
+        _MANIFESTS.popitem(last=False)
+    return parsed.result
+
+
+def _project_state(project_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """Path, size and modification time of every file dbt reads of the project: a changed file means a new parse."""
+    paths = [project_dir / name for name in PROJECT_FILES if (project_dir / name).is_file()]
+    project_file = project_dir / "dbt_project.yml"
+    project = (load_yaml_text(project_file.read_text(encoding="utf-8")) if project_file.is_file() else None) or {}
+    folders = {
+        folder
+        for key, default in PROJECT_PATHS.items()
+        for folder in (project.get(key) or default)
+        if (project_dir / folder).is_dir()
+    }
+    for folder in sorted(folders):
+        paths += sorted(p for p in (project_dir / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return tuple((str(p), (st := p.stat()).st_size, st.st_mtime_ns) for p in paths)
 
 
 def _keep_parse(written: Path, cache: Path) -> None:

@@ -29,6 +29,8 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -310,6 +312,28 @@ def _access_and_contact(party: Party) -> str:
         f"profiles = {json.dumps(list(profiles), ensure_ascii=False)}\n"
         f'operators = ["{os_user()}@{socket.gethostname()}"]\n\n'
         f'[contact]\norganisation = "{organisation}"\nprivacy_url = "{privacy_url}"\n'
+    )
+
+
+def dbt_start_up_seconds() -> float | None:
+    """Wall time of ``dbt --version`` in a new process: the start-up any dbt run pays, the anchor the demo's own time
+    is compared with (DESIGN.md "Performance"); ``None`` when the ``dbt`` command is not beside this Python."""
+    dbt = Path(sys.executable).with_name("dbt")
+    if not dbt.is_file():
+        return None
+    started = time.monotonic()
+    subprocess.run([str(dbt), "--version"], capture_output=True, check=False)
+    return time.monotonic() - started
+
+
+def format_ratio(demo_seconds: float, anchor_seconds: float | None) -> str:
+    """The demo's time against ``dbt --version`` measured just before it on the same machine (goal: at most 5x)."""
+    if anchor_seconds is None:
+        return f"demo {demo_seconds:.1f} s; dbt --version not measured (no dbt command beside {sys.executable})"
+    return (
+        f"demo {demo_seconds:.1f} s = {demo_seconds / anchor_seconds:.1f}x `dbt --version` ({anchor_seconds:.1f} s,"
+        f" measured just before; goal at most 5x) on {os.cpu_count()} cores, load average"
+        f" {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from dbt.cli.main import dbtRunner
 
+from pijler3 import leakscan
 from pijler3.errors import Pijler3Error
 
 STATIC_PAGE = "static_index.html"
@@ -51,17 +52,20 @@ def build_docs_site(
             f"dbt docs generate failed for {project_dir} ({result.exception or 'no ' + STATIC_PAGE + ' written'}); "
             f"see the dbt log in {project_dir / 'logs'}"
         )
-    return publish_page(page, out_dir / "docs")
+    return publish_page(page, out_dir / "docs", allowed=leakscan.project_fixture_numbers(project_dir))
 
 
-def publish_page(page: Path, docs_dir: Path) -> Path:
+def publish_page(page: Path, docs_dir: Path, *, allowed: frozenset[str] = frozenset()) -> Path:
     """Copy a generated static docs page to ``docs_dir/index.html`` atomically, readable by everyone: the data
-    dictionary describes the data and holds none of it, and BI users open it from disk."""
+    dictionary describes the data and holds none of it, and BI users open it from disk. The copy is scanned first
+    (``leakscan.check_publication``, bidi characters only: dbt's bundled JavaScript carries C0 controls; ``allowed``:
+    the made-up INSZ of the project's unit-test fixtures)."""
     docs_dir.mkdir(parents=True, exist_ok=True)
     destination = docs_dir / "index.html"
     partial = docs_dir / f".index.html.{os.getpid()}.part"
     try:
         shutil.copyfile(page, partial)
+        leakscan.check_publication(partial, destination, allowed=allowed, controls=False)
         partial.chmod(0o644)
         os.replace(partial, destination)
     finally:

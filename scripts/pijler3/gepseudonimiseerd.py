@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from pijler3 import leakscan
 from pijler3.errors import InputError
 
 DATASET_TABLE = "gepseudonimiseerde_dataset"
@@ -45,6 +46,8 @@ def exporteer_dataset(monitoring_db: Path, golf: str, target: Path) -> int:
                 f"copy (select * from {DATASET_TABLE} where golf = '{golf}' order by pseudoniem) "
                 f"to '{path_literal}' (format parquet)"
             )
+        # Sealed for VDAB next: checked like every file that leaves the restricted layer.
+        leakscan.check_publication(tmp, target)
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, target)

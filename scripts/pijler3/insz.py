@@ -17,19 +17,39 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
 SEPARATORS = " .-"
 Soort = Literal["rijksregisternummer", "bisnummer"]
-# INSZ-shaped in any spelling the extracts use (85073003328, 85.07.30-033.28), checksum or not: the audit log's rule
-# (pijler3.audit), for names and messages that travel or are kept in clear.
-_SHAPED_IN_TEXT = re.compile(r"(?<!\d)\d{2}[.\s]?\d{2}[.\s]?\d{2}[-.\s]?\d{3}[.\s]?\d{2}(?!\d)")
+WRITTEN_FORM = r"[0-9]{2}[./\s-]?[0-9]{2}[./\s-]?[0-9]{2}[./\s-]?[0-9]{3}[./\s-]?[0-9]{2}"
+"""An INSZ in every way people write one: 11 digits, or the groups ``YY MM DD NNN CC`` with at most one dot, dash,
+slash or white-space character between them (``85073003328``, ``85.07.30-033.28``, ``850730/033-28``,
+``85 07 30 033 28``). The one recogniser of the package: the leak scan (``pijler3.leakscan``, which also runs it inside
+DuckDB, whose RE2 reads it the same way), the names and messages that travel (``shaped_in``) and the free text of a
+notice's answer."""
+_WRITTEN_IN_TEXT = re.compile(rf"(?<![0-9A-Za-z]){WRITTEN_FORM}(?![0-9A-Za-z])")
+# Names and messages: any digit run of that shape counts, letters beside it or not (an INSZ glued into a file name).
+_SHAPED_IN_TEXT = re.compile(rf"(?<![0-9]){WRITTEN_FORM}(?![0-9])")
 
 
 def shaped_in(text: str) -> bool:
-    """Whether ``text`` (a file name, a configuration value) holds something shaped like an INSZ, valid or not."""
-    return _SHAPED_IN_TEXT.search(text) is not None
+    """Whether ``text`` (a file name, a configuration value, a notice's answer) holds something written like an INSZ
+    (``WRITTEN_FORM``), valid or not, also in full-width or other Unicode digits (compared after NFKC normalisation)."""
+    return _SHAPED_IN_TEXT.search(unicodedata.normalize("NFKC", text)) is not None
+
+
+def digits_of(written: str) -> str:
+    """The 11 digits of a number written in one of the forms of ``WRITTEN_FORM``."""
+    return "".join(c for c in written if "0" <= c <= "9")
+
+
+def numbers_in_text(text: str) -> set[str]:
+    """The valid INSZ numbers (normalised) that ``text`` holds in any written form, not glued to letters or digits (so
+    the digit runs of a sha-256 in hex or of a pseudonym do not count)."""
+    found = (digits_of(m.group(0)) for m in _WRITTEN_IN_TEXT.finditer(text))
+    return {number for number in found if is_valid(number)}
 
 
 @dataclass(frozen=True)

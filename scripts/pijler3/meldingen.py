@@ -14,7 +14,8 @@ already makes, built by the wave's own dbt build and read while the restricted d
 - The agencies (``melding_aan_vdab``, read after ``build-dataset``): a newcomer they referred to VDAB (KBI
   ``datum_toeleiding_vdab`` on or before the reference date) whom VDAB's enrichment marks as not known
   (``gekend_bij_vdab`` false, the link mart_datakwaliteit counts): VDAB may hold the person under a wrong or missing
-  INSZ.
+  INSZ; and a line of the enrichment with a code outside the agreed code list (``code_onbekend``, detail the column,
+  never the value), which staging maps to ``onbekend``.
 - VDAB (``melding_aan_agentschap``, read after ``build-enrichment``, before the request is removed): the lines of the
   request that staging (``stg_uitwisseling__aanvraag``) found invalid, with its reason, or duplicated.
 
@@ -51,7 +52,7 @@ from typing import Any, Literal, cast
 
 import duckdb
 
-from pijler3 import insz, leakscan
+from pijler3 import insz
 from pijler3.audit import AuditLog, ChainStatus, Scalar, read_audit_log
 from pijler3.clock import parse_timestamp, utc_now, utc_timestamp
 from pijler3.config import PartyConfig
@@ -65,6 +66,8 @@ REDENEN: Mapping[str, str] = {
     "insz_onbekend_bij_vdab": "door de Agentschappen naar VDAB toegeleid, maar het INSZ-nummer is niet gekend bij VDAB",
     "insz_ongeldig": "ongeldig INSZ-nummer in de aanvraag (detail: waarom)",
     "insz_dubbel": "INSZ-nummer meer dan eens in de aanvraag",
+    "code_onbekend": "een code in het verrijkte bestand die niet in de afgesproken codelijst staat (detail: de kolom);"
+    " gepubliceerd als onbekend",
 }
 """The fixed list of reason codes (Dutch, as the DPOs read them) with their meaning."""
 
@@ -525,7 +528,7 @@ def beantwoord(config: PartyConfig, notice_id: str, tekst: str) -> Melding:
         raise InputError("the answer is empty: say what was investigated and which measures were taken")
     if len(tekst) > MAX_ANTWOORD:
         raise InputError(f"the answer has {len(tekst)} characters; keep it under {MAX_ANTWOORD}")
-    if insz.shaped_in(tekst) or leakscan.insz_in_text(tekst):
+    if insz.shaped_in(tekst):
         raise InputError(
             "the answer holds what looks like an INSZ number (not shown here); answers carry no personal data —"
             " describe the measures, use `pijler3 meldingen toon` to look at the records"

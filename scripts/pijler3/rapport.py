@@ -26,6 +26,7 @@ matplotlib.use("svg")  # no display, no GUI toolkit: the report is rendered on s
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from pijler3 import leakscan
 from pijler3.errors import InputError
 from pijler3.nederlands import getal
 
@@ -571,6 +572,7 @@ def write(bi_file: Path, out: Path | None = None) -> Path:
     """Write the report beside ``bi_file`` (or to ``out``), atomically, and return its path."""
     target = out or bi_file.with_name(RAPPORT_NAAM)
     document = render(bi_file)
+    leakscan.check_publication_text(document, target)
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
         partial.write_text(document, encoding="utf-8")

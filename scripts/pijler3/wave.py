@@ -72,6 +72,7 @@ Progress = Callable[[str], None]
 # Unit tests check the models' logic on fixed fixtures, not the wave's data: every `dbt build` of the test suite runs
 # them, a production wave skips their fixed cost (dbt's advice for production builds; bench/README.md).
 SKIP_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+DOCS_SKIP = ("--exclude", "resource_type:test", "resource_type:unit_test")
 
 
 class StepFailed(Pijler3Error):
@@ -328,6 +329,7 @@ def _run_steps(
             # A lock held by another program (a SQL tool, a second run) or a full disk: DuckDB's message names the
             # file and the process, and holds no data values.
             audit.record("step-failed", step=step.name, wave=wave, error=type(exc).__name__)
+            _remove_restricted_after_failure(run, step.name, audit, say)
             raise StepFailed(
                 f"[{config.party} {wave}] {step.name}: {str(exc).splitlines()[0]}. If another program has the"
                 " database open, close the program (or wait for the other run); free disk space if it is full;"
@@ -340,6 +342,7 @@ def _run_steps(
             raise KeyboardInterrupt from None
         except Exception as exc:
             audit.record("step-failed", step=step.name, wave=wave, error=type(exc).__name__)
+            _remove_restricted_after_failure(run, step.name, audit, say)
             raise
         event = audit.record("step-done", step=step.name, wave=wave, **details)
         write_json(
@@ -355,6 +358,28 @@ def _run_steps(
         say(f"{prefix}: done in {time.monotonic() - started:.1f} s")
         outcomes.append(StepOutcome(step.name, "done", details))
     return WaveResult(config.party, wave, "stopped" if stopped else "complete", tuple(outcomes), tuple(run.set_aside))
+
+
+# The agencies' last step that reads the restricted database; the steps after it read only the monitoring database
+# (docs' dbt run opens the restricted path for its catalog, and delete-restricted removes what that leaves).
+LAST_RESTRICTED_READER = "send-melding"
+
+
+def _remove_restricted_after_failure(run: Run, failed: str, audit: AuditLog, say: Progress) -> None:
+    """After a failed agencies' step that comes after ``LAST_RESTRICTED_READER``, remove the restricted database and
+    the opened enrichment at once: nothing later needs them, and a failure that repeats on every rerun (a report that
+    cannot be drawn, a publication refused) must not leave INSZ-bearing files behind. Up to that step they stay, since
+    the rerun needs them; ``run-wave --restart`` removes them when a wave cannot complete."""
+    names = [step.name for step in AGENCIES]
+    if run.config.party != "agentschap" or names.index(failed) <= names.index(LAST_RESTRICTED_READER):
+        return
+    removed = _delete_restricted(run)["removed_files"]
+    if removed:
+        audit.record("restricted-removed", wave=run.wave, after_failed_step=failed, removed_files=removed)
+        say(
+            f"[agentschap {run.wave}] {failed} failed: the restricted database and the opened enrichment were removed"
+            " (later steps do not need them); fix the cause and run the wave again"
+        )
 
 
 def _done(run: Run, step: Step) -> bool:
@@ -554,15 +579,18 @@ def _docs(run: Run) -> Details:
     work = run.dbt_dir("docs")
     # The measured information loss of every wave so far, as a table on the page of model ckm_informatieverlies.
     docs_vars = {**json.loads(run.dbt_vars), "informatieverlies_tabel": information_loss_table(run.monitoring)}
+    # Only the relations are compiled for the page (their SQL is what a reader looks up), not the ~300 data tests.
     run_dbt(
-        ["docs", "generate", "--quiet", "--static", "--vars", json.dumps(docs_vars)],
+        ["docs", "generate", "--quiet", "--static", *DOCS_SKIP, "--vars", json.dumps(docs_vars)],
         target="agentschap",
         env=run.agencies_env(),
         work_dir=work,
         parse_cache=run.dbt_parse_cache,
         plugins=[run.pseudonym_plugin()],
     )
-    target = publish_page(work / "target" / STATIC_PAGE, run.docs_folder)
+    target = publish_page(
+        work / "target" / STATIC_PAGE, run.docs_folder, allowed=leakscan.project_fixture_numbers(REPO)
+    )
     return {"file": target.name, "sha256": sha256_file(target)}
 
 
@@ -592,19 +620,10 @@ def vdab_scan_paths(config: PartyConfig) -> list[Path]:
     return [p for p in candidates if p.exists()]
 
 
-def project_fixture_numbers(project_dir: Path = REPO) -> frozenset[str]:
-    """INSZ-shaped numbers in the dbt project's own files: the made-up fixtures of its unit tests, public in the
-    repository, which dbt copies into manifest.json, compiled SQL, its log and the docs site."""
-    folders = [project_dir / name for name in ("models", "macros", "seeds", "tests/dbt")]
-    return frozenset(
-        n for path in leakscan.iter_files(f for f in folders if f.is_dir()) for n in leakscan.numbers_in(path)
-    )
-
-
 def _insz_scan(run: Run) -> Details:
     paths = agencies_scan_paths(run.config) if run.config.party == "agentschap" else vdab_scan_paths(run.config)
     files = sum(1 for _ in leakscan.iter_files(paths))
-    findings = leakscan.scan(paths, allowed=project_fixture_numbers())
+    findings = leakscan.scan(paths, allowed=leakscan.project_fixture_numbers(REPO))
     if findings:
         raise StepFailed(
             "INSZ numbers in clear after the wave: "

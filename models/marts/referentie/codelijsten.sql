@@ -93,7 +93,8 @@ onbekend as (
         alle.bron,
         alle.kenmerk,
         'onbekend' as code,
-        'onbekend: leeg in de bron of geen waarde op de peildatum (zie lees_mij, onderwerp onbekend)' as omschrijving,
+        'onbekend: leeg in de bron, een code buiten de codelijst of geen waarde op de peildatum'
+        || ' (zie lees_mij, onderwerp onbekend)' as omschrijving,
         'publiek' as herkomst
     from alle
     where not exists (

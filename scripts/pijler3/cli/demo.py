@@ -7,7 +7,15 @@ from typing import cast
 
 import click
 
-from pijler3.demo import DEFAULT_PERSONS, DEFAULT_SEED, SftpKind, format_summary, run_demo
+from pijler3.demo import (
+    DEFAULT_PERSONS,
+    DEFAULT_SEED,
+    SftpKind,
+    dbt_start_up_seconds,
+    format_ratio,
+    format_summary,
+    run_demo,
+)
 
 
 @click.command()
@@ -34,8 +42,12 @@ from pijler3.demo import DEFAULT_PERSONS, DEFAULT_SEED, SftpKind, format_summary
     help="The loopback SFTP server: embedded (asyncssh) or Debian's sshd.",
 )
 def command(persons: int, seed: int, out: Path, sftp: str) -> None:
-    """Synthetic extracts, keys, a loopback SFTP server and two waves of the full cycle for both parties."""
+    """Synthetic extracts, keys, a loopback SFTP server and two waves of the full cycle for both parties.
+
+    Its time is compared with ``dbt --version`` run just before (the speed goal, DESIGN.md "Performance")."""
+    anchor = dbt_start_up_seconds()
     result = run_demo(out, persons=persons, seed=seed, sftp=cast(SftpKind, sftp), progress=click.echo)
     click.echo("")
     for line in format_summary(result):
         click.echo(line)
+    click.echo(format_ratio(result.seconds, anchor))
