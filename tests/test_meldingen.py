@@ -344,6 +344,16 @@ def ophalen(parties: PartyConfigs, party: str = "agentschap") -> CliResult:
     return pijler3("meldingen", "ophalen", "--config", str(parties.paths[party]))
 
 
+def corrected_notice_arrives(parties: PartyConfigs, tmp_path: Path) -> meldingen.Melding:
+    """VDAB sends its notice for the wave as its wave does (after the agencies refused a careless one): it is
+    accepted."""
+    corrected = meldingen.verstuur_melding(parties.config("vdab"), WAVE, vdab_database(tmp_path / "vdab.duckdb"))
+    assert corrected is not None
+    accepted = ophalen(parties)
+    assert accepted.code == 0 and f"received notice {corrected.id}: 2 record(s)" in accepted.out, accepted.err
+    return corrected
+
+
 @embedded_only
 def test_a_notice_for_a_wave_never_run_is_set_aside_unopened_and_does_not_block_later_ones(
     parties: PartyConfigs, exchange: Exchange, tmp_path: Path
@@ -381,10 +391,7 @@ def test_a_notice_refused_for_its_content_leaves_room_for_the_corrected_one_but_
     assert refused.code == 7 and "content 1" in refused.err, refused.err
     assert meldingen.lees_register(agencies) == [] and list(inbox.iterdir()) == []
 
-    corrected = meldingen.verstuur_melding(parties.config("vdab"), WAVE, vdab_database(tmp_path / "vdab.duckdb"))
-    assert corrected is not None
-    accepted = ophalen(parties)
-    assert accepted.code == 0 and f"received notice {corrected.id}: 2 record(s)" in accepted.out, accepted.err
+    corrected = corrected_notice_arrives(parties, tmp_path)
 
     for name, data in refused_copy.items():
         (inbox / name).write_bytes(data)
@@ -392,6 +399,31 @@ def test_a_notice_refused_for_its_content_leaves_room_for_the_corrected_one_but_
     assert replayed.code == 7 and "ReplayError 1" in replayed.err, replayed.err
     (received,) = [m for m in meldingen.lees_register(agencies) if m.richting == "ontvangen"]
     assert received.aantallen == corrected.aantallen
+
+
+@embedded_only
+def test_a_notice_about_records_never_exchanged_is_refused_and_the_corrected_one_accepted(
+    parties: PartyConfigs, exchange: Exchange, tmp_path: Path
+) -> None:
+    """Rows with INSZ numbers the receiver never sent were registered without a flag, and `meldingen toon` printed
+    them. The agencies check each record against the keyed digests of the request they sent (no INSZ kept)."""
+    exchange_request_and_enrichment(parties)
+    agencies = parties.config("agentschap")
+    never_sent = "90021512469"
+    rows = [
+        (f"{WAVE}-vdab", WAVE, "vdab", "2026-07-01T10:00:00Z", number, "insz_dubbel", "insz")
+        for number in (REQUESTED, never_sent)
+    ]
+    seal_notice_into_inbox(parties, exchange, vdab_signing_key(parties), rows)
+    refused = ophalen(parties)
+    assert refused.code == 7 and "content 1" in refused.err and never_sent not in refused.err, refused.err
+    assert meldingen.lees_register(agencies) == []
+    (event,) = [e for e in read_audit_log(agencies.audit_log) if e["event"] == "quarantaine"]
+    assert "1 of its 2 record(s) are no line of the request" in str(event["detail"])
+    shown = pijler3("meldingen", "toon", f"{WAVE}-vdab", "--config", str(parties.paths["agentschap"]))
+    assert shown.code == 2 and never_sent not in shown.out
+
+    corrected_notice_arrives(parties, tmp_path)
 
 
 @embedded_only
@@ -479,7 +511,8 @@ def test_two_ophalen_at_once_never_lose_a_notice(parties: PartyConfigs, exchange
     waves = ("2026-S1", "2026-S2", "2027-S1", "2027-S2", "2028-S1", "2028-S2")
     agencies.outgoing.mkdir(parents=True, exist_ok=True)
     for wave in waves:
-        (agencies.outgoing / f"{wave}.aanvraag.csv").write_text(f"insz\n{REQUESTED}\n", encoding="utf-8")
+        request = "insz\n" + "".join(f"{n}\n" for n in REQUEST_LINES)
+        (agencies.outgoing / f"{wave}.aanvraag.csv").write_text(request, encoding="utf-8")
         run_leg("send-request", agencies, wave, progress=False)  # the agencies ran the wave
         assert meldingen.verstuur_melding(vdab, wave, vdab_database(tmp_path / f"{wave}.duckdb")) is not None
         runs = [

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pijler3 import envelope, insz, leakscan
+from pijler3 import envelope, insz, leakscan, verzonden
 from pijler3.audit import HEAD_HASH_FIELD, HEAD_SEQ_FIELD, AuditLog, current_head
 from pijler3.clock import utc_timestamp
 from pijler3.config import OutsideAgreement, PartyConfig
@@ -210,6 +210,8 @@ def _send(
     source = plaintext or _find_plaintext(config.outgoing, wave, leg.kind)
     _check_plaintext_name(source, wave, leg.kind)
     sealed = _sealed_envelope(source, config, wave, leg.kind, state / "verzonden", audit)
+    if leg.kind == "aanvraag" and source.suffix == ".csv":
+        verzonden.remember(config, wave, source)  # to check later that a notice is about records we sent
     with SftpTransport(config.sftp, audit=audit, retry=config.retry, progress=progress) as sftp:
         # The signature goes last: a receiver treats a present .manifest.sig as "the envelope is complete".
         for path in (sealed.ciphertext, sealed.manifest_path, sealed.signature):
@@ -264,6 +266,8 @@ def _receive(leg: Leg, config: PartyConfig, wave: str, audit: AuditLog, progress
         opened = _download_and_open(
             sftp, envelope_files, verified.manifest, download, config, leg, config.incoming, audit
         )
+        if leg.kind == "aanvraag" and opened.plaintext.suffix == ".csv":
+            verzonden.remember(config, wave, opened.plaintext)  # to check later that a notice is about these records
         write_json(
             marker,
             {

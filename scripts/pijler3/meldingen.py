@@ -29,6 +29,11 @@ received, the due date (received + 14 days: "binnen een periode van 2 weken"), t
 the answer text and time. Times come from ``pijler3.clock``; a ``today`` parameter stands in for it in tests, as
 elsewhere in the package.
 
+What the receiver accepts (``laad_binnenkomend``): a notice only for a wave in which it sent the file the notice is
+about, and only about lines of that wave's request (``pijler3.verzonden`` keeps them as keyed digests); an answer only
+to a notice it sent. Anything else is set aside into one quarantine folder (``quarantine_folder``), unopened when
+possible, so it uses up no wave; after a refusal for content the sender's corrected notice is accepted.
+
 The register is reproducible from the audit chain: every change to it is paired with an audit event that carries
 what changed (``melding-verzonden``, ``melding-ontvangen``, ``melding-beantwoord``, ``melding-antwoord-verzonden``,
 ``melding-antwoord-ontvangen``; an answer text as its sha-256 only), and ``check_register`` (run by ``pijler3 audit
@@ -52,7 +57,7 @@ from typing import Any, Literal, cast
 
 import duckdb
 
-from pijler3 import insz
+from pijler3 import insz, verzonden
 from pijler3.audit import AuditLog, ChainStatus, Scalar, read_audit_log
 from pijler3.clock import parse_timestamp, utc_now, utc_timestamp
 from pijler3.config import PartyConfig
@@ -419,7 +424,10 @@ def laad_binnenkomend(config: PartyConfig) -> Geladen:
 
         def ran_wave(manifest: Manifest) -> str | None:
             sent = config.work / manifest.wave / f"{_ABOUT[config.party]}.verzonden.json"
-            return None if sent.is_file() else "wave-not-run"
+            if not sent.is_file():
+                return "wave-not-run"
+            verzonden.not_sent(config, manifest.wave, ())  # a damaged record stops us before the notice is opened
+            return None
 
         def notice_sent(manifest: Manifest) -> str | None:
             ours = _find(lees_register(config), melding_id(manifest.wave, config.party), "verzonden")
@@ -475,6 +483,12 @@ def _register_received(config: PartyConfig, wave: str, sender: Party, rows: list
     unknown = set(counts) - set(REDENEN)
     if unknown:
         raise InputError(f"{what}: {len(unknown)} reason code(s) are not in the fixed list ({', '.join(REDENEN)})")
+    strangers = verzonden.not_sent(config, wave, (row["insz"] for row in rows))
+    if strangers:
+        raise InputError(
+            f"{what}: {strangers} of its {len(rows)} record(s) are no line of the request of wave {wave} (not"
+            f" shown here); a notice is only about records we exchanged — ask {sender} to correct it"
+        )
     now = utc_timestamp()
     try:
         melding = Melding(
