@@ -12,7 +12,6 @@ from click.testing import CliRunner
 
 from cli_helpers import pijler3
 from conftest import require_tool
-from demo_helpers import Demo
 from pijler3 import wave as wave_module
 from pijler3.audit import read_audit_log
 from pijler3.cli import cli
@@ -113,13 +112,14 @@ def test_a_wave_waits_with_75_refuses_an_extract_changed_since_its_request_and_c
     assert "wave-restart" in events
 
 
-def test_run_wave_names_the_missing_configuration_key(demo: Demo, tmp_path: Path) -> None:
-    text = (demo.out / "vdab" / "vdab.toml").read_text()
+def test_run_wave_names_the_missing_configuration_key(demo_copy: Path, tmp_path: Path) -> None:
+    # on a copy: the failed step is recorded in the (linked) audit log
+    text = (demo_copy / "vdab" / "vdab.toml").read_text()
     config = tmp_path / "vdab" / "vdab.toml"
     config.parent.mkdir()
     config.write_text(text.replace('vdab = "vdab.duckdb"\n', ""))
     for link in ("keys", "sources", "audit"):
-        (tmp_path / link).symlink_to(demo.out / link)
+        (tmp_path / link).symlink_to(demo_copy / link)
     with pytest.raises(ConfigError, match=r"databases\.vdab is not set"):
         run_wave(load_config(config), "2026-S2")
 

@@ -71,10 +71,40 @@ LEES_MIJ_INLEIDING = (
     ),
     (
         "documentatie",
-        "De datadictionary (docs/index.html, de statische dbt-documentatie die met dit bestand verspreid wordt) "
+        "De datadictionary (docs/index.html, een webpagina die met dit bestand verspreid wordt en offline opent) "
         "beschrijft elke kolom, de herkomst en de methode. Het monitoringsrapport (monitoringsrapport.html naast dit "
         "bestand) toont de kerncijfers in grafieken; wie dit bestand heeft, maakt het opnieuw met "
         "`pijler3 rapport --bi <dit bestand>`.",
+    ),
+    (
+        "begrippen",
+        "De tabel kenmerken geeft de Nederlandse naam en betekenis van elke dimensie, elk kenmerk en elk veld: de KBI "
+        "(Kruispuntbank Inburgering, het cliëntsysteem van het Agentschap, Atlas en IN-Gent), PLO (professionele "
+        "loopbaanoriëntatie), begeleiding (de status dienstverlening bij VDAB) en de vier actietypes van VDAB "
+        "(oriëntatie, context, competentieversterking, solliciteren).",
+    ),
+    (
+        "totalen",
+        "De marts staan in lange vorm: per golf één rij met dimensie totaal (alle personen) en per dimensie (cohort, "
+        "elk profielkenmerk, elk actietype) een uitsplitsing die apart optelt tot dat totaal. Tel nooit over "
+        "dimensies heen: filter eerst op één dimensie, in mart_dienstverlening_vdab ook op één kenmerk zonder "
+        "kenmerk_waarde totaal, in mart_overgangen zonder toestand_huidig totaal. Een draaitabel over alle rijen telt "
+        "dezelfde personen anders een vijftiental keer.",
+    ),
+    (
+        "percentages",
+        "Een percentage of aandeel staat in procent (0 tot 100, één decimaal); de omschrijving van elke kolom noemt "
+        "de teller en de noemer. Het is berekend uit de gepubliceerde (verstoorde) aantallen van dezelfde rij.",
+    ),
+    (
+        "vergelijken",
+        "Elke golf rekent alle cohorten opnieuw uit met wat op haar peildatum bekend is. Het cijfer van een oud "
+        "cohort kan daarom tussen golven verschuiven, ook in de echte aantallen: wie zich na de vorige peildatum "
+        "alsnog inschreef, telt nu als ingeschreven (niet als binnen 60 dagen); een nieuwkomer met een bisnummer "
+        "krijgt een rijksregisternummer waaronder VDAB hem pas dan terugvindt, met een inschrijving van vroeger; en "
+        "beide partijen verbeteren fouten in hun gegevens (art. 7). Met een andere groep personen "
+        "verandert ook de verstoring. Vergelijk cohorten binnen dezelfde golf; voor de evolutie van een cohort geldt "
+        "de laatste golf.",
     ),
 )
 LEES_MIJ_OMSCHRIJVING = (
@@ -212,8 +242,9 @@ def _copy(con: duckdb.DuckDBPyConnection, mart: Mart) -> None:
 
 
 def one_line(text: str) -> str:
-    """``text`` with every run of whitespace (line breaks of YAML and doc blocks included) as one space."""
-    return " ".join(text.split())
+    """``text`` as a BI tool shows it well: every run of whitespace (line breaks of YAML and doc blocks included) as
+    one space, and without the Markdown code marks (`) the data dictionary renders but a BI tool prints raw."""
+    return " ".join(text.replace("`", "").split())
 
 
 def readme_rows(marts: list[Mart]) -> list[tuple[int, str, str]]:

@@ -43,7 +43,7 @@ import duckdb
 from pijler3 import artikel3, leakscan, meldingen, rapport
 from pijler3.audit import AuditLog, Scalar
 from pijler3.bi import marts_from_manifest, publish
-from pijler3.clock import utc_timestamp
+from pijler3.clock import utc_now, utc_timestamp
 from pijler3.config import PartyConfig
 from pijler3.dbt_runner import REPO, DbtPlugin, run_dbt
 from pijler3.digest import sha256_file
@@ -528,7 +528,9 @@ def _load_enrichment(run: Run) -> Details:
 
 
 def _build_dataset(run: Run) -> Details:
-    env, plugins = run.agencies_env(), [run.pseudonym_plugin()]
+    # the moment this wave's data is built: golven.gebouwd_op, which no other rebuild of the marts changes
+    env = {**run.agencies_env(), "PIJLER3_GOLF_GEBOUWD_OP": utc_now().strftime("%Y-%m-%d %H:%M:%S")}
+    plugins = [run.pseudonym_plugin()]
     summaries = [
         dbt_summary(
             run_dbt(
