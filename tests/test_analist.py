@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -23,6 +24,7 @@ import pytest
 from demo_helpers import Demo
 from pijler3.bi import marts_from_manifest, publish
 from pijler3.dbt_runner import REPO
+from pijler3.rapport import write as write_report
 
 pytest_plugins = ["demo_fixtures"]
 
@@ -223,6 +225,57 @@ def test_analyst_commands_and_the_new_mart_recipe_after_the_demo(demo: Demo, tmp
     assert {golf for golf, _, _ in rows} == {"2025-S2", "2026-S1"}
     assert all(n is None or n >= 5 for _, _, n in rows)
     assert "telling_nieuwkomers_per_geslacht" not in tables and "datakwaliteit_feiten" not in tables
+    # the report shows the new mart without any change to its code: a section built from the mart's YAML
+    rapport = write_report(bi_file).read_text(encoding="utf-8")
+    sectie = re.search(rf'<section id="mart-{NIEUWE_MART.replace("_", "-")}">(.*?)</section>', rapport, re.DOTALL)
+    assert sectie and "<h2>Nieuwkomers per golf en geslacht, verstoord met de celsleutelmethode</h2>" in sectie[1]
+    assert "<svg" in sectie[1] and "<table>" in sectie[1] and "vrouw" in sectie[1]
+
+
+def _tables(monitoring: Path) -> dict[str, tuple[object, ...] | None]:
+    with duckdb.connect(str(monitoring), read_only=True) as con:
+        return {
+            "tabellen": tuple(sorted(t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall())),
+            "dataset": con.execute("select count(*), max(golf) from gepseudonimiseerde_dataset").fetchone(),
+            "golven": tuple(con.execute("select golf, gebouwd_op from golven order by golf").fetchall()),
+        }
+
+
+@pytest.mark.slow
+def test_an_analyst_builds_a_mart_with_everything_upstream_of_it(demo: Demo, tmp_path: Path) -> None:
+    """`dbt build -s +mart_…` on the analysts' target: the models built only during a wave (restricted, pseudonymised)
+    are passed over, never built, dropped or tested there; the mart and its counts are rebuilt; the waves keep the
+    time they were built (golven.gebouwd_op changes only when a wave's data does)."""
+    monitoring = tmp_path / "monitoring.duckdb"
+    shutil.copy(demo.out / "agentschap" / "monitoring.duckdb", monitoring)
+    project = _project(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIJLER3_", "DBT_"))}
+    env["PIJLER3_MONITORING_DB"] = str(monitoring)
+    voor = _tables(monitoring)
+    done = subprocess.run(
+        [DBT, "build", "-s", "+mart_inschrijving_vdab", "golven"], cwd=project, env=env, capture_output=True,
+        text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert "Traceback" not in done.stdout + done.stderr and "does not exist" not in done.stdout
+    ran = json.loads((project / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
+    status = {str(r["unique_id"]): str(r["status"]) for r in ran}
+    assert status["model.pijler3.mart_inschrijving_vdab"] == "success"
+    assert status["model.pijler3.telling_inschrijving_vdab"] == "success"
+    assert {"model.pijler3.stg_kbi__personen", "model.pijler3.gepseudonimiseerde_dataset"} <= set(status)
+    assert not [u for u in status if u.startswith(("test.", "unit_test.")) and u.split(".")[2].startswith(NOOIT)]
+    assert _tables(monitoring) == voor  # nothing restricted created, the dataset and the build times unchanged
+
+
+def test_no_model_comment_holds_a_lone_quote_the_docs_code_tab_reads_as_a_string() -> None:
+    """The docs site highlights each model's SQL: an apostrophe in a comment (the wave's) opens a string there and
+    garbles the rest of the Code tab. Comments use the typographic apostrophe (U+2019) instead."""
+    eenzaam = []
+    for pad in sorted((REPO / "models").rglob("*.sql")):
+        tekst = pad.read_text(encoding="utf-8")
+        commentaren = re.findall(r"\{#.*?#\}", tekst, flags=re.DOTALL) + re.findall(r"--[^\n]*", tekst)
+        eenzaam += [f"{pad.relative_to(REPO)}: {c[:60]}" for c in commentaren if c.count("'") % 2]
+    assert not eenzaam, eenzaam
 
 
 def test_without_a_monitoring_database_dbt_says_to_run_the_demo_first(tmp_path: Path) -> None:

@@ -276,3 +276,21 @@ def test_current_head_is_the_last_line_and_genesis_without_a_log(tmp_path: Path)
     AuditLog(path, "vdab").record("connect")
     last = AuditLog(path, "vdab").record("connect")
     assert current_head(path) == (2, last["hash"])
+
+
+def test_a_line_dated_before_the_lines_it_follows_is_named_even_in_a_rebuilt_chain(tmp_path: Path) -> None:
+    path = tmp_path / "agentschap.jsonl"
+    lines = _log_of(path, 6)
+    entries = [json.loads(line) for line in lines]
+    # an event slipped in at line 4, dated a day back so that it looks older than it is
+    forged = {**entries[2], "time": "2020-01-01T00:00:00.000Z", "rows": 1}
+    entries.insert(3, forged)
+    prev = GENESIS
+    for seq, entry in enumerate(entries, start=1):
+        entry["seq"], entry["prev"] = seq, prev
+        entry["hash"] = prev = entry_hash(entry)
+    path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries))
+    status = verify_chain(path)
+    assert status.line == 4
+    assert "line 4 is dated 2020-01-01T00:00:00.000Z, before line 3" in str(status.problem)
+    assert "so it was inserted or its time changed" in str(status.problem)

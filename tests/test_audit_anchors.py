@@ -8,6 +8,7 @@ events)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -17,7 +18,8 @@ from typing import Any
 import pytest
 
 from cli_helpers import CliResult, pijler3
-from pijler3.audit import GENESIS, HEAD_HASH_FIELD, HEAD_SEQ_FIELD, entry_hash
+from pijler3.audit import GENESIS, HEAD_HASH_FIELD, HEAD_SEQ_FIELD, AuditLog, entry_hash
+from pijler3.clock import utc_now, utc_timestamp
 from pijler3.demo import WAVES
 
 pytest_plugins = ["demo_fixtures"]
@@ -175,9 +177,17 @@ def test_a_hand_edited_register_fails_verification(demo_copy: Path) -> None:
     assert report.code == 0
     assert "**NIET geverifieerd**" in (demo_copy / "r.md").read_text()
 
-    register.write_text(pristine.replace(f'"{first["id"]}"', '"2019-S1-agentschap"', 1))
+    data = json.loads(pristine)
+    data["meldingen"][0].update(id=f"2019-S1-{data['meldingen'][0]['afzender']}", golf="2019-S1")
+    register.write_text(json.dumps(data))
     done = verify(demo_copy, "vdab")
-    assert done.code == 6 and "'2019-S1-agentschap'" in done.err and "no audit event registered it" in done.err
+    assert done.code == 6 and "notice '2019-S1-" in done.err and "no audit event registered it" in done.err
+    # an entry no command could have written: the register is refused, and so is the verification
+    data["meldingen"][0].update(antwoord="\x1b[2J", beantwoord_op=None)
+    register.write_text(json.dumps(data))
+    done = verify(demo_copy, "vdab")
+    assert done.code == 6 and "the register of notices cannot be checked against the log" in done.err
+    assert "\x1b" not in done.err and done.err.count("\n") == 1
 
 
 def test_a_forged_answer_with_forged_events_inside_a_rebuilt_chain_fails_against_the_anchors_beyond_the_machine(
@@ -203,7 +213,7 @@ def test_a_forged_answer_with_forged_events_inside_a_rebuilt_chain_fails_against
     register = demo_copy / "vdab" / "werk" / "meldingen" / "register.json"
     data = json.loads(register.read_text())
     notice = next(m for m in data["meldingen"] if m["id"] == received["melding_id"] and m["richting"] == "ontvangen")
-    notice.update(beantwoord_op=received["registered_at"])
+    notice.update(antwoord="Rechtgezet.", beantwoord_op=received["registered_at"])
     register.write_text(json.dumps(data))
     done = verify(demo_copy, "vdab")
     assert done.code == 6 and "antwoord differs" in done.err, "a register that differs from the log fails"
@@ -256,3 +266,46 @@ def test_hostile_heads_and_peer_logs_are_refused_in_one_line(demo_copy: Path, tm
     done = verify(demo_copy, "vdab", "--peer-audit", str(peer_path))
     assert done.code == 2 and f"agentschap.jsonl, line {opened + 1}: {HEAD_SEQ_FIELD} and" in done.err
     assert "<script>" not in done.err
+
+
+def test_an_answer_appended_after_the_newest_anchor_cannot_be_backdated(demo_copy: Path, tmp_path: Path) -> None:
+    """The limit the docs state: appending after the newest anchor is not caught by the anchors. What still holds:
+    the log's times do not go back, and the register's times are those of the events, so the forgery shows its date."""
+    head = archived_head(demo_copy, "vdab", tmp_path)
+    entries = log_entries(demo_copy, "vdab")
+    received = next(e for e in entries if e["event"] == "melding-ontvangen" and e["wave"] == WAVES[0])
+    register = demo_copy / "vdab" / "werk" / "meldingen" / "register.json"
+    pristine = register.read_text()
+    text = "Onderzocht en rechtgezet."
+
+    def forge(answered_at: str) -> CliResult:
+        """An answer event written with pijler3's own library, as someone on the machine could, and its register."""
+        log = AuditLog(demo_copy / "audit" / "vdab.jsonl", "vdab")
+        log.record(
+            "melding-beantwoord",
+            melding_id=received["melding_id"],
+            wave=received["wave"],
+            sender=received["sender"],
+            on_time=True,
+            answered_at=answered_at,
+            antwoord_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        )
+        data = json.loads(pristine)
+        notice = next(
+            m for m in data["meldingen"] if m["id"] == received["melding_id"] and m["richting"] == "ontvangen"
+        )
+        notice.update(antwoord=text, beantwoord_op=answered_at)
+        register.write_text(json.dumps(data))
+        return verify(demo_copy, "vdab", "--head", head)
+
+    # dated two hours back, as if answered within the term long ago: refused
+    backdated = utc_timestamp(utc_now() - dt.timedelta(hours=2))
+    done = forge(backdated)
+    assert done.code == 6
+    assert f"answered_at {backdated} is not the time the event was written" in done.err
+    # dated now: the anchors cannot tell (the stated limit), but the register shows when it was really written
+    (demo_copy / "audit" / "vdab.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
+    now = utc_timestamp()
+    done = forge(now)
+    assert done.code == 0, done.err
+    assert now > json.loads(pristine)["meldingen"][0]["geregistreerd_op"]

@@ -20,8 +20,8 @@ from pijler3.rapport import RAPPORT_NAAM
 pytest_plugins = ["demo_fixtures"]
 pytestmark = pytest.mark.slow
 
-SECTIES = ("kerncijfers", "inschrijving", "evenredig-bereik", "dienstverlening", "uitstroom", "overgangen",
-           "datakwaliteit")  # fmt: skip
+SECTIES = ("kernpunten", "kerncijfers", "regio", "inschrijving", "evenredig-bereik", "dienstverlening", "uitstroom",
+           "overgangen", "datakwaliteit")  # fmt: skip
 # (mart, column holding the code list's kenmerk, column holding the code)
 GECODEERD = (
     ("mart_inschrijving_vdab", "dimensie", "waarde"),
@@ -89,6 +89,26 @@ def test_sqlalchemy_and_duckdb_engine_reflect_and_read_every_table(demo: Demo) -
         engine.dispose()
 
 
+def test_pandas_reads_every_table_through_sqlalchemy(demo: Demo) -> None:
+    """An analyst's notebook: pandas.read_sql over the pinned SQLAlchemy (2.0.36 failed there with pandas 3.1)."""
+    pd = pytest.importorskip("pandas")
+    sa = pytest.importorskip("sqlalchemy")
+    with duckdb.connect(str(_bi(demo)), read_only=True) as con:
+        verwacht = {
+            t: con.execute(f'select count(*) from "{t}"').fetchone()
+            for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()
+        }
+    engine = sa.create_engine(f"duckdb:///{_bi(demo)}", connect_args={"read_only": True})
+    try:
+        for tabel, (aantal,) in verwacht.items():
+            frame = pd.read_sql(sa.text(f'select * from "{tabel}"'), engine)
+            assert len(frame) == aantal and len(frame.columns) > 0, tabel
+        kern = pd.read_sql_table("mart_evolutie_kerncijfers", engine)
+        assert set(kern["indicator"]) and kern["percentage"].dropna().between(0, 100).all()
+    finally:
+        engine.dispose()
+
+
 def test_the_report_is_written_beside_the_bi_file_and_regenerates_from_it_alone(demo: Demo, tmp_path: Path) -> None:
     rapport = _bi(demo).with_name(RAPPORT_NAAM)
     assert demo.result.paths["report"] == rapport.resolve() and rapport.is_file()  # the demo prints its paths
@@ -99,7 +119,8 @@ def test_the_report_is_written_beside_the_bi_file_and_regenerates_from_it_alone(
     figuren = re.findall(r"<figure.*?</figure>", tekst, flags=re.DOTALL)
     assert len(figuren) >= 10
     for figuur in figuren:
-        assert "<svg" in figuur and "Populatie:" in figuur and "Golf:" in figuur and "celsleutelmethode" in figuur
+        assert "<svg" in figuur and "Populatie:" in figuur and "Golf:" in figuur and "<table>" in figuur
+    assert tekst.count("celsleutelmethode") == 1  # the note on perturbed figures once, for the whole report
     assert not re.search(r"telling_|recordsleutel|ckm_informatieverlies", tekst)
     # only the BI file, in an empty folder: the report needs nothing else
     alleen = tmp_path / "alleen" / "monitoring.duckdb"

@@ -3,18 +3,21 @@
     party, not silently dropped): empty and invalid values in the KBI extract, duplicate and invalid INSZ numbers,
     newcomers VDAB could not link, and empty VDAB attributes or codes VDAB sent that are not in the agreed code list
     (published as `onbekend`). True counts only, no INSZ. Staging keeps every raw row and names its problems
-    (insz_ongeldig_reden, datum_fouten, onbekende_labels, onbekende_codes); this model counts them while the wave's
+    (insz_ongeldig_reden, datum_fouten, onbekende_labels, onbekende_codes); this model counts them while the wave’s
     restricted database still exists, and keeps the counts in the persistent monitoring database so that
     mart_datakwaliteit (which rounds them and withholds small ones) builds from the monitoring database alone.
     Grain: one row per golf x bron x veld. Incremental per golf: the staging tables hold only the current wave, and
-    earlier waves' facts must stay.
+    earlier waves’ facts must stay.
 -#}
 {{ config(
-    materialized='incremental', incremental_strategy='delete+insert', unique_key='golf', on_schema_change='fail'
+    materialized=wave_materialisatie('incremental'),
+    incremental_strategy='delete+insert',
+    unique_key='golf',
+    on_schema_change='fail'
 ) }}
 {%- set labels = mart_kbi_labelvelden() -%}
 {%- set datums = mart_kbi_datumvelden() -%}
-{#- VDAB's fields, each with whether staging maps it through a code list (then an unknown code counts as invalid). -#}
+{#- VDAB’s fields, each with whether staging maps it through a code list (then an unknown code counts as invalid). -#}
 {%- set vdab_velden = {
     'eerste_inschrijving': false, 'huidige_categorie_werkzoekende': true, 'status_dienstverlening': true
 } -%}
@@ -32,7 +35,7 @@ dataset as (
     where golf = '{{ var("golf") }}'
 ),
 
--- The lines of VDAB's file about people VDAB knows (a person VDAB does not know has no attributes to fill in).
+-- The lines of VDAB’s file about people VDAB knows (a person VDAB does not know has no attributes to fill in).
 verrijking as (
     select *
     from {{ ref('stg_uitwisseling__verrijking') }}

@@ -3,7 +3,7 @@
 -- persistent monitoring database and is incremental per wave (delete+insert on `golf`): earlier waves stay, a rerun
 -- of a wave replaces only that wave. Every column is listed (and the contract enforced) so nothing reaches this table
 -- that was not deliberately put here: no INSZ, no birth date, nothing derived from the number itself.
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='golf') }}
+{{ config(materialized=wave_materialisatie('incremental'), incremental_strategy='delete+insert', unique_key='golf') }}
 
 select
     cast({{ pseudoniem('profielen.insz') }} as varchar) as pseudoniem,

@@ -3,7 +3,13 @@
 -- was replaced between two waves appears under two pseudonyms; this table lets the wave history join them without
 -- keeping any INSZ. Grain: one row per old pseudonym. Incremental so replacements seen in earlier waves stay when a
 -- later extract no longer lists them; a later replacement of the same number overwrites the row.
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='oud_pseudoniem') }}
+{{
+    config(
+        materialized=wave_materialisatie('incremental'),
+        incremental_strategy='delete+insert',
+        unique_key='oud_pseudoniem'
+    )
+}}
 
 select
     cast({{ pseudoniem('vervangingen.oud_insz') }} as varchar) as oud_pseudoniem,

@@ -5,7 +5,7 @@
 -- register number keeps the key of the pseudonym they were first seen under (pseudoniem_vervangingen, up to two
 -- steps back like golf_historiek). The keys stay in the monitoring database: they are not in the dataset shared with
 -- VDAB nor in the BI file (tests/test_cell_key_method.py checks both), because whoever knows them can undo the noise.
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(materialized=wave_materialisatie('incremental'), incremental_strategy='append') }}
 
 with
 

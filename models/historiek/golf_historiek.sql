@@ -1,5 +1,5 @@
--- How each person's VDAB situation changed from wave to wave. Grain: one row per person per wave, the person
--- identified by the pseudonym they carry in the latest wave (pseudoniem_vervangingen joins a bis number's pseudonym to
+-- How each person’s VDAB situation changed from wave to wave. Grain: one row per person per wave, the person
+-- identified by the pseudonym they carry in the latest wave (pseudoniem_vervangingen joins a bis number’s pseudonym to
 -- that of the register number that replaced it, over up to two steps like int_insz_vervangingen_opgelost).
 --
 -- A table over the incremental dataset instead of a dbt snapshot: the dataset already keeps every wave, keyed by

@@ -3,7 +3,7 @@
     with the true count behind it (models/tellingen): the share of cells published, whether every cell with a true
     count of 10 or more is published, the mean absolute deviation, the largest relative deviation of cells of 100 or
     more, and (row `alle marts`) the largest difference between a published headline percentage and the true one.
-    Read by the DPO's evidence report and shown on the docs site; holds no count, only these figures.
+    Read by the DPO’s evidence report and shown on the docs site; holds no count, only these figures.
     Grain: one row per golf x mart, plus one row per golf with mart `alle marts`.
 -#}
 {%- set tellingen = mart_tellingen() -%}

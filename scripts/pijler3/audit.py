@@ -8,7 +8,8 @@ that looks like an INSZ is refused rather than written.
 
 Hash chain. Every line carries ``seq`` (its line number when written), ``prev`` (the ``hash`` of the line before it,
 64 zeros for the first) and ``hash`` (sha-256 of the line's JSON without ``hash``). ``verify_chain`` recomputes the
-chain and names the first line that was changed, removed or moved.
+chain and names the first line that was changed, removed or moved, and checks that the lines' times do not go back
+(more than ``CLOCK_STEP``).
 
 Anchors. Whoever can write the file can also rebuild the whole chain, and cutting lines off the end leaves a valid
 shorter chain. An *anchor* is a line's position and hash kept elsewhere: each wave's step records keep their own
@@ -34,7 +35,7 @@ import socket
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pijler3.errors import ConfigError, InputError, Pijler3Error
@@ -51,6 +52,10 @@ _INSZ_LIKE = re.compile(r"(?<!\d)\d{2}[.\s]?\d{2}[.\s]?\d{2}[-.\s]?\d{3}[.\s]?\d
 _HEX_DIGEST = re.compile(r"^[0-9a-f]{32,}$")
 _RESERVED = frozenset({"seq", "time", "party", "event", "os_user", "os_host", "prev", "hash"})
 _TAIL_CHUNK = 64 * 1024
+CLOCK_STEP = timedelta(minutes=5)
+"""How far a line's time may lie before an earlier line's (the clock corrected backwards); more means a line was
+inserted or its time changed. Lines are appended in time order, so a line appended after an anchor cannot be
+backdated to before it."""
 
 
 class ChainBroken(Pijler3Error):
@@ -112,6 +117,14 @@ class AuditLog:
             finally:
                 os.close(fd)
         return entry
+
+
+def event_time(entry: dict[str, Scalar]) -> datetime:
+    """The ``time`` of an audit record; ``ValueError`` when it has none."""
+    moment = datetime.fromisoformat(str(entry["time"]).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"time {entry['time']!r} without a time zone")
+    return moment
 
 
 def _dumps(entry: dict[str, Scalar]) -> str:
@@ -283,6 +296,7 @@ def verify_chain(path: Path, anchors: Iterable[Anchor] = ()) -> ChainStatus:
     anchors = list(anchors)
     hashes: list[str] = []
     prev = GENESIS
+    latest: tuple[datetime, int] | None = None
 
     def broken(line: int | None, problem: str, span: tuple[int, int] | None = None) -> ChainStatus:
         return ChainStatus(path, len(hashes), prev, len(anchors), problem, line, span)
@@ -296,6 +310,7 @@ def verify_chain(path: Path, anchors: Iterable[Anchor] = ()) -> ChainStatus:
             try:
                 entry = json.loads(raw)
                 seq, claimed, linked = int(entry["seq"]), str(entry["hash"]), str(entry["prev"])
+                written = event_time(entry)
             except (ValueError, KeyError, TypeError):
                 return broken(number, f"line {number} is not a chained audit record (changed, or written by hand)")
             if entry_hash(entry) != claimed:
@@ -312,6 +327,14 @@ def verify_chain(path: Path, anchors: Iterable[Anchor] = ()) -> ChainStatus:
                 return broken(
                     number - 1, f"line {number} does not follow the line before it: line {number - 1} was replaced"
                 )
+            if latest is not None and written < latest[0] - CLOCK_STEP:
+                return broken(
+                    number,
+                    f"line {number} is dated {entry['time']}, before line {latest[1]} ({latest[0]:%Y-%m-%dT%H:%M:%S}Z)"
+                    ": lines are appended in time order, so it was inserted or its time changed",
+                )
+            if latest is None or written > latest[0]:
+                latest = (written, number)
             hashes.append(claimed)
             prev = claimed
     positioned = sorted((a for a in anchors if a.seq is not None and a.seq > 0), key=lambda a: a.seq or 0)

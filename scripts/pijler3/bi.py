@@ -26,7 +26,7 @@ from pijler3 import leakscan
 from pijler3.audit import AuditLog
 from pijler3.config import PartyConfig
 from pijler3.digest import digest_file
-from pijler3.errors import InputError, Pijler3Error
+from pijler3.errors import ConfigError, InputError, Pijler3Error
 
 # Oldest storage format the 1.x readers of BI tools understand (DuckDB 1.0 and later read it).
 STORAGE_VERSION = "v1.0.0"
@@ -86,10 +86,40 @@ LEES_MIJ_INLEIDING = (
     ),
     (
         "documentatie",
-        "De datadictionary (docs/index.html, de statische dbt-documentatie die met dit bestand verspreid wordt) "
+        "De datadictionary (docs/index.html, een webpagina die met dit bestand verspreid wordt en offline opent) "
         "beschrijft elke kolom, de herkomst en de methode. Het monitoringsrapport (monitoringsrapport.html naast dit "
         "bestand) toont de kerncijfers in grafieken; wie dit bestand heeft, maakt het opnieuw met "
         "`pijler3 rapport --bi <dit bestand>`.",
+    ),
+    (
+        "begrippen",
+        "De tabel kenmerken geeft de Nederlandse naam en betekenis van elke dimensie, elk kenmerk en elk veld: de KBI "
+        "(Kruispuntbank Inburgering, het cliëntsysteem van het Agentschap, Atlas en IN-Gent), PLO (professionele "
+        "loopbaanoriëntatie), begeleiding (de status dienstverlening bij VDAB) en de vier actietypes van VDAB "
+        "(oriëntatie, context, competentieversterking, solliciteren).",
+    ),
+    (
+        "totalen",
+        "De marts staan in lange vorm: per golf één rij met dimensie totaal (alle personen) en per dimensie (cohort, "
+        "elk profielkenmerk, elk actietype) een uitsplitsing die apart optelt tot dat totaal. Tel nooit over "
+        "dimensies heen: filter eerst op één dimensie, in mart_dienstverlening_vdab ook op één kenmerk zonder "
+        "kenmerk_waarde totaal, in mart_overgangen zonder toestand_huidig totaal. Een draaitabel over alle rijen telt "
+        "dezelfde personen anders een vijftiental keer.",
+    ),
+    (
+        "percentages",
+        "Een percentage of aandeel staat in procent (0 tot 100, één decimaal); de omschrijving van elke kolom noemt "
+        "de teller en de noemer. Het is berekend uit de gepubliceerde (verstoorde) aantallen van dezelfde rij.",
+    ),
+    (
+        "vergelijken",
+        "Elke golf rekent alle cohorten opnieuw uit met wat op haar peildatum bekend is. Het cijfer van een oud "
+        "cohort kan daarom tussen golven verschuiven, ook in de echte aantallen: wie zich na de vorige peildatum "
+        "alsnog inschreef, telt nu als ingeschreven (niet als binnen 60 dagen); een nieuwkomer met een bisnummer "
+        "krijgt een rijksregisternummer waaronder VDAB hem pas dan terugvindt, met een inschrijving van vroeger; en "
+        "beide partijen verbeteren fouten in hun gegevens (art. 7). Met een andere groep personen "
+        "verandert ook de verstoring. Vergelijk cohorten binnen dezelfde golf; voor de evolutie van een cohort geldt "
+        "de laatste golf.",
     ),
 )
 LEES_MIJ_OMSCHRIJVING = (
@@ -187,6 +217,11 @@ def publish_recorded(
 ) -> tuple[Path, list[Mart]]:
     """``publish`` by hand (``pijler3 publiceer-bi``), recorded in the party's audit log as ``publish-bi`` (or
     ``publish-bi-failed``); the databases default to the configuration's. ``pijler3 rapport`` then makes the report."""
+    if config.party != "agentschap":
+        raise ConfigError(
+            f"{config.path} is the configuration of {config.party}; publiceer-bi is an agencies' command (art. 4:"
+            " the agencies publish the marts for the BI working group): run it with the agencies' configuration"
+        )
     monitoring_db = monitoring_db or config.require("databases.monitoring", config.monitoring_db)
     target = target or config.require("bi.file", config.bi_file)
     audit = AuditLog(config.audit_log, config.party)
@@ -222,8 +257,9 @@ def _copy(con: duckdb.DuckDBPyConnection, mart: Mart) -> None:
 
 
 def one_line(text: str) -> str:
-    """``text`` with every run of whitespace (line breaks of YAML and doc blocks included) as one space."""
-    return " ".join(text.split())
+    """``text`` as a BI tool shows it well: every run of whitespace (line breaks of YAML and doc blocks included) as
+    one space, and without the Markdown code marks (`) the data dictionary renders but a BI tool prints raw."""
+    return " ".join(text.replace("`", "").split())
 
 
 def readme_rows(marts: list[Mart]) -> list[tuple[int, str, str]]:

@@ -58,7 +58,7 @@ from typing import Any, Literal, cast
 import duckdb
 
 from pijler3 import insz, verzonden
-from pijler3.audit import AuditLog, ChainStatus, Scalar, read_audit_log
+from pijler3.audit import AuditLog, ChainStatus, Scalar, event_time, read_audit_log
 from pijler3.clock import parse_timestamp, utc_now, utc_timestamp
 from pijler3.config import PartyConfig
 from pijler3.envelope import WAVE_PATTERN, Manifest, check_wave, default_ledger, read_envelope
@@ -78,6 +78,11 @@ REDENEN: Mapping[str, str] = {
 
 TERMIJN = dt.timedelta(days=14)
 """Art. 7: the receiver answers "binnen een periode van 2 weken"."""
+
+_RECORDED_WITHIN = (dt.timedelta(hours=1), dt.timedelta(minutes=1))
+"""A time the register takes from an event (registered, answered by us) lies at most this long before and after the
+event's own time: it was recorded in the same command. The log's times do not go back (``pijler3.audit``), so a
+forged event appended after the newest anchor cannot backdate an answer or a registration."""
 
 MELDING_COLUMNS = ("melding_id", "golf", "afzender", "aangemaakt_op", "insz", "reden", "detail")
 ANTWOORD_COLUMNS = ("melding_id", "golf", "afzender", "beantwoord_op", "reden", "aantal", "antwoord")
@@ -628,7 +633,7 @@ def _replayed(config: PartyConfig) -> dict[tuple[str, str], tuple[Melding, int]]
             if name in ("melding-verzonden", "melding-ontvangen"):
                 sent = name == "melding-verzonden"
                 party, other = config.party, cast(Party, str(event["recipient" if sent else "sender"]))
-                registered = str(event["registered_at"])
+                registered = _recorded_at(event, "registered_at")
                 notices[(notice_id, "verzonden" if sent else "ontvangen")] = (
                     Melding(
                         id=notice_id,
@@ -657,16 +662,29 @@ def _replayed(config: PartyConfig) -> dict[tuple[str, str], tuple[Melding, int]]
                 )
             if name == "melding-antwoord-verzonden":
                 changed = replace(known[0], antwoord_verzonden=True)
+            elif name == "melding-beantwoord" and known[0].antwoord is not None:
+                # sent again after a failed send: the answer recorded then, unchanged
+                if (known[0].antwoord, known[0].beantwoord_op) != (event["antwoord_sha256"], event["answered_at"]):
+                    raise ValueError(f"it changes the answer recorded at line {known[1]}")
+                changed = known[0]
             else:
-                changed = replace(
-                    known[0], antwoord=str(event["antwoord_sha256"]), beantwoord_op=str(event["answered_at"])
-                )
+                answered = _recorded_at(event, "answered_at") if name == "melding-beantwoord" else event["answered_at"]
+                changed = replace(known[0], antwoord=str(event["antwoord_sha256"]), beantwoord_op=str(answered))
             notices[(notice_id, richting)] = (changed, line)
         except (KeyError, ValueError, TypeError) as exc:
             raise InputError(
-                f"{config.audit_log}, line {line}: the {name} event lacks what the register needs ({exc})"
+                f"{config.audit_log}, line {line}: the {name} event does not rebuild the register ({exc})"
             ) from None
     return notices
+
+
+def _recorded_at(event: Mapping[str, Scalar], field: str) -> str:
+    """``event[field]``, a time this party recorded in the same command as the event (``_RECORDED_WITHIN``)."""
+    text = str(event[field])
+    moment, written = parse_timestamp(text), event_time(dict(event))
+    if not written - _RECORDED_WITHIN[0] <= moment <= written + _RECORDED_WITHIN[1]:
+        raise ValueError(f"{field} {text} is not the time the event was written ({event['time']})")
+    return text
 
 
 def check_register(config: PartyConfig, status: ChainStatus) -> ChainStatus:

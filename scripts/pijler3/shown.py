@@ -45,6 +45,12 @@ def printable(text: str, limit: int | None = MAX_SHOWN) -> str:
     return shown if cut is text else f"{shown}… ({len(text)} characters)"
 
 
+def without_unsafe(text: str) -> str:
+    """``text`` without the characters ``printable`` escapes, for a reader who needs no trace of them (a chart label
+    or a table cell in a report): control, format (bidi overrides) and separator characters are removed."""
+    return "".join(char for char in text if unicodedata.category(char) not in _UNSAFE_CATEGORIES)
+
+
 def safe_file_name(name: str, suffixes: tuple[str, ...] = ()) -> str:
     """``name`` when it is a plain, short file name; otherwise a plain one built from it and a digest of it, ending
     in the first of ``suffixes`` ``name`` ends with (so a manifest stays recognisable as one)."""

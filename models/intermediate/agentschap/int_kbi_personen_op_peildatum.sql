@@ -1,11 +1,11 @@
--- The wave's population with its KBI profile (art. 3) as it stood on the reference date. Grain: one row per person,
+-- The wave’s population with its KBI profile (art. 3) as it stood on the reference date. Grain: one row per person,
 -- identified by the INSZ the person carries on the reference date (a replaced bis number counts as that person).
--- The population is the request's (models/uitwisseling/aanvraag): contracts from 1 March 2022, when the third pillar
+-- The population is the request’s (models/uitwisseling/aanvraag): contracts from 1 March 2022, when the third pillar
 -- started, up to the reference date. A date after the reference date is a fact that had not happened yet: NULL here.
 -- Duplicate KBI rows of one person (reported by staging) collapse to the most recently registered row, then the first
 -- line of the file, so a rebuilt wave is unchanged.
 {%- set peildatum = "cast('" ~ var('peildatum') ~ "' as date)" %}
-{#- The profile carries staging's codes, never the free-text labels as entered (`*_ruw`): an unmapped label is NULL
+{#- The profile carries staging’s codes, never the free-text labels as entered (`*_ruw`): an unmapped label is NULL
     here and reported by staging (art. 7). -#}
 {%- set labels = [
     'leeftijdscategorie', 'geslacht', 'scholingsniveau', 'oudste_nationaliteit', 'doelgroep', 'kbi_regio',

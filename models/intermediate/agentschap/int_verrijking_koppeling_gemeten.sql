@@ -1,4 +1,4 @@
--- How well the enriched file and the KBI population match, for the wave's report (art. 7: problems are reported, not
+-- How well the enriched file and the KBI population match, for the wave’s report (art. 7: problems are reported, not
 -- dropped). Grain: one row per wave. Counts only, no INSZ, so the figures may be kept with the audit trail.
 with
 

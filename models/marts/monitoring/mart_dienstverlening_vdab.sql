@@ -1,7 +1,7 @@
 {#-
-    VDAB's service to registered newcomers (art. 3, gegevens uit VDAB): current job-seeker category, service status
+    VDAB’s service to registered newcomers (art. 3, gegevens uit VDAB): current job-seeker category, service status
     and, per action type, whether the person received one, by profile.
-    Grain: one row per golf x dimensie x waarde x kenmerk x kenmerk_waarde, for every profile value of the wave's
+    Grain: one row per golf x dimensie x waarde x kenmerk x kenmerk_waarde, for every profile value of the wave’s
     newcomers crossed with every kenmerk value of the wave. Per profile cell and kenmerk the kenmerk_waarden partition
     the registered newcomers (kenmerk_waarde `totaal` is their number), and per kenmerk value the profile values add
     up to dimensie `totaal`: a two-way table with both margins, every cell perturbed by the cell key method.

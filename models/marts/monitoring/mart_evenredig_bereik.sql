@@ -1,6 +1,6 @@
 {#-
     Proportional reach (art. 2: nationality is processed only "om na te gaan of alle nieuwkomers evenredig
-    terechtkomen bij VDAB"): per oudste nationaliteit its share among the wave's newcomers against its share among
+    terechtkomen bij VDAB"): per oudste nationaliteit its share among the wave’s newcomers against its share among
     the newcomers VDAB reached. Nationality is never crossed with anything else.
     Grain: one row per golf x dimensie x waarde, dimensie `totaal` or `oudste_nationaliteit`. Counts perturbed by the
     cell key method; shares and the index are computed from the perturbed counts.

@@ -1,7 +1,7 @@
 {#-
-    The headline indicators of the third pillar per wave, for the evolution over the protocol's five years (art. 3:
+    The headline indicators of the third pillar per wave, for the evolution over the protocol’s five years (art. 3:
     "vergelijkingen tussen de verschillende metingen"). Grain: one row per golf x indicator.
-    Each indicator is read from the perturbed `totaal` row of its mart, with that mart's flags, instead of being
+    Each indicator is read from the perturbed `totaal` row of its mart, with that mart’s flags, instead of being
     recounted: the cell key method gives the same population the same published value, so the figures here are
     exactly those of the source marts and add no new view on the data.
 -#}

@@ -1,7 +1,7 @@
 {#-
     Registration at VDAB within 60 days of the integration contract (the third pillar, art. 2 and 3).
     Grain: one row per golf x dimensie x waarde (dimensie `totaal`, `cohort` = contract half-year, and every profile
-    attribute one at a time) for every value the wave's newcomers have. Population: newcomers with an integration
+    attribute one at a time) for every value the wave’s newcomers have. Population: newcomers with an integration
     contract whose 60 days had passed on the peildatum, so a recent contract is not counted as a missed registration.
     Every count is perturbed by the cell key method (macro cell_key_perturbation); the percentage is computed from
     the perturbed counts.

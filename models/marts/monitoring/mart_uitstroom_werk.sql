@@ -1,9 +1,9 @@
 {#-
     Outflow to work within 6 and 12 months of the first VDAB registration (art. 3: "welke acties het meest bijdragen
     tot de uitstroom naar werk"), by profile and by the actions received (dimensie `actie_<type>`, waarde ja/nee).
-    Grain: one row per golf x dimensie x waarde, for every value the wave's newcomers have; every count perturbed by
+    Grain: one row per golf x dimensie x waarde, for every value the wave’s newcomers have; every count perturbed by
     the cell key method, the percentages computed from the perturbed counts. The denominators are the registered
-    newcomers whose 6 (12) months had passed on the peildatum; the others cannot have a known outcome yet. VDAB's flag is already true for someone
+    newcomers whose 6 (12) months had passed on the peildatum; the others cannot have a known outcome yet. VDAB’s flag is already true for someone
     who found work inside a window that is still open, so the window is checked here too: counting those early
     successes but not the others of their cohort would inflate the rate.
 -#}

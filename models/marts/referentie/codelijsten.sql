@@ -27,20 +27,27 @@ codes as (
 ),
 
 ja_nee_kenmerken as (
+    -- each answer spelled out: "nee" reads as the opposite of "ja", never as "nee: kreeg een actie"
     select
         'KBI' as bron,
         kbi_ja_nee.kenmerk,
-        kbi_ja_nee.omschrijving
+        kbi_ja_nee.als_ja,
+        kbi_ja_nee.als_nee
     from (
         values
-        ('toeleiding_diplomagelijkschakeling', 'toegeleid naar diplomagelijkschakeling'),
-        ('heeft_ocmw_leefloon', 'ontvangt een leefloon van het OCMW')
-    ) as kbi_ja_nee (kenmerk, omschrijving)
+        (
+            'toeleiding_diplomagelijkschakeling',
+            'toegeleid naar diplomagelijkschakeling',
+            'niet toegeleid naar diplomagelijkschakeling'
+        ),
+        ('heeft_ocmw_leefloon', 'ontvangt een leefloon van het OCMW', 'ontvangt geen leefloon van het OCMW')
+    ) as kbi_ja_nee (kenmerk, als_ja, als_nee)
     union all
     select
         'VDAB' as bron,
         'actie_' || actietype.code as kenmerk,
-        'kreeg een actie van type ' || actietype.omschrijving as omschrijving
+        'kreeg tot de peildatum minstens één actie van type ' || actietype.omschrijving as als_ja,
+        'kreeg tot de peildatum geen enkele actie van type ' || actietype.omschrijving as als_nee
     from {{ ref('vdab_codes') }} as actietype
     where actietype.kenmerk = 'actietype'
 ),
@@ -50,7 +57,8 @@ ja_nee as (
         ja_nee_kenmerken.bron,
         ja_nee_kenmerken.kenmerk,
         jn.code,
-        jn.code || ': ' || ja_nee_kenmerken.omschrijving as omschrijving,
+        jn.code || ': '
+        || case when jn.code = 'ja' then ja_nee_kenmerken.als_ja else ja_nee_kenmerken.als_nee end as omschrijving,
         jn.herkomst
     from ja_nee_kenmerken
     cross join {{ ref('kbi_codes') }} as jn

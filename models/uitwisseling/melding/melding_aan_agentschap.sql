@@ -1,6 +1,6 @@
 {#-
-    VDAB's art. 7 correction notice to the agencies (pijler3.meldingen sends it): lines of the request that staging
-    found invalid (with staging's reason) and numbers asked more than once. Built from the request, so VDAB's clean-up
+    VDAB’s art. 7 correction notice to the agencies (pijler3.meldingen sends it): lines of the request that staging
+    found invalid (with staging’s reason) and numbers asked more than once. Built from the request, so VDAB’s clean-up
     drops it with the request. Grain: one row per invalid line, one per doubled INSZ.
 -#}
 with

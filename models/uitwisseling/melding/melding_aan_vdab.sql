@@ -1,7 +1,7 @@
 {#-
-    The agencies' art. 7 correction notice to VDAB (pijler3.meldingen sends it), two kinds of records:
+    The agencies’ art. 7 correction notice to VDAB (pijler3.meldingen sends it), two kinds of records:
     - insz_onbekend_bij_vdab: newcomers the agencies referred to VDAB (KBI datum_toeleiding_vdab on or before the
-      reference date) whom VDAB's enrichment marks as not known. VDAB may hold them under a wrong or missing INSZ. Not
+      reference date) whom VDAB’s enrichment marks as not known. VDAB may hold them under a wrong or missing INSZ. Not
       being registered at VDAB is the outcome the monitor measures, not an error, so only referred newcomers are
       notified.
     - code_onbekend: a line of the enrichment with a code that is not in the agreed code list (staging names the column

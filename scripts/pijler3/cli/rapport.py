@@ -20,8 +20,11 @@ from pijler3.rapport import RAPPORT_NAAM, write
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help=f"Where to write the report; default: {RAPPORT_NAAM} beside the BI file.",
+    help=f"Where to write the report; default: {RAPPORT_NAAM} beside the BI file. Its folder must exist.",
 )
 def command(bi_file: Path, out: Path | None) -> None:
-    """Write the monitoring report (one offline HTML file with charts) from the marts in a BI file."""
+    """Write the monitoring report (one offline HTML file with charts) from the marts in a BI file.
+
+    A file that is not a BI file of this version (another DuckDB database, or no DuckDB file at all) and an output
+    folder that does not exist are refused with one line and exit code 2; nothing is written then."""
     click.echo(write(bi_file, out))
