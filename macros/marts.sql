@@ -94,24 +94,34 @@
 
 {% macro mart_tellingen() %}
     {#- Per mart protected by the cell key method: the model with its true counts (models/tellingen), the columns that
-        identify a cell, the counts to perturb and the statistics over a cell with the count behind them. The one
-        list that cell_key_perturbation and the measured information loss (ckm_informatieverlies) both read. -#}
+        identify a cell, the counts to perturb and the statistics over a cell with the count behind them; `delen`:
+        [part, whole] counts of one row, wholes before their parts; `geheel`: per kind of whole row, the key values
+        that turn a row's key into its whole's (the other key columns stay). The one list that cell_key_perturbation
+        and the measured information loss (ckm_informatieverlies) both read. -#}
     {{ return({
         'mart_inschrijving_vdab': {
             'telling': 'telling_inschrijving_vdab',
             'sleutel': ['golf', 'dimensie', 'waarde'],
             'aantallen': ['aantal_nieuwkomers', 'aantal_ingeschreven', 'aantal_ingeschreven_binnen_60_dagen'],
             'statistieken': {'mediaan_dagen_tot_inschrijving': 'aantal_ingeschreven'},
+            'delen': [
+                ['aantal_ingeschreven', 'aantal_nieuwkomers'],
+                ['aantal_ingeschreven_binnen_60_dagen', 'aantal_ingeschreven'],
+            ],
+            'geheel': [{'dimensie': 'totaal', 'waarde': 'totaal'}],
         },
         'mart_evenredig_bereik': {
             'telling': 'telling_evenredig_bereik',
             'sleutel': ['golf', 'dimensie', 'waarde'],
             'aantallen': ['aantal_nieuwkomers', 'aantal_bereikt'],
+            'delen': [['aantal_bereikt', 'aantal_nieuwkomers']],
+            'geheel': [{'dimensie': 'totaal', 'waarde': 'totaal'}],
         },
         'mart_dienstverlening_vdab': {
             'telling': 'telling_dienstverlening_vdab',
             'sleutel': ['golf', 'dimensie', 'waarde', 'kenmerk', 'kenmerk_waarde'],
             'aantallen': ['aantal_personen'],
+            'geheel': [{'kenmerk_waarde': 'totaal'}, {'dimensie': 'totaal', 'waarde': 'totaal'}],
         },
         'mart_uitstroom_werk': {
             'telling': 'telling_uitstroom_werk',
@@ -120,11 +130,24 @@
                 'aantal_ingeschreven_6_maanden_verstreken', 'aantal_werk_binnen_6_maanden',
                 'aantal_ingeschreven_12_maanden_verstreken', 'aantal_werk_binnen_12_maanden',
             ],
+            'delen': [
+                ['aantal_ingeschreven_12_maanden_verstreken', 'aantal_ingeschreven_6_maanden_verstreken'],
+                ['aantal_werk_binnen_6_maanden', 'aantal_ingeschreven_6_maanden_verstreken'],
+                ['aantal_werk_binnen_12_maanden', 'aantal_ingeschreven_12_maanden_verstreken'],
+            ],
+            'geheel': [{'dimensie': 'totaal', 'waarde': 'totaal'}],
+        },
+        'mart_datakwaliteit': {
+            'telling': 'telling_datakwaliteit',
+            'sleutel': ['golf', 'bron', 'veld'],
+            'aantallen': ['aantal_rijen', 'aantal_leeg', 'aantal_niet_gekoppeld'],
+            'delen': [['aantal_leeg', 'aantal_rijen'], ['aantal_niet_gekoppeld', 'aantal_rijen']],
         },
         'mart_overgangen': {
             'telling': 'telling_overgangen',
             'sleutel': ['golf', 'toestand_vorige', 'toestand_huidig'],
             'aantallen': ['aantal_personen'],
+            'geheel': [{'toestand_huidig': 'totaal'}],
         },
     }) }}
 {% endmacro %}

@@ -46,3 +46,24 @@
         "recordsleutel(): no record key function for adapter " ~ adapter.type() ~ "; see macros/pseudoniem.sql"
     ) }}
 {% endmacro %}
+
+
+{#-
+    ptabel_sleutel(pcv_expr, celsleutel_expr): the secret step of the cell key method between the cell key and the
+    p-table look-up (pijler3.pseudonym.ptabel_volgorde: a keyed permutation of the 256 cell keys per p-table row, under
+    the same secret with its own context), read through the plugin UDF pijler3_ptabel_sleutel. Only the model
+    `ptabel_geheim` calls it; the marts read that table, so they build without the pseudonym key.
+-#}
+{% macro ptabel_sleutel(pcv_expr, celsleutel_expr) %}
+    {{ return(adapter.dispatch('ptabel_sleutel', 'pijler3')(pcv_expr, celsleutel_expr)) }}
+{% endmacro %}
+
+{% macro duckdb__ptabel_sleutel(pcv_expr, celsleutel_expr) -%}
+    pijler3_ptabel_sleutel({{ pcv_expr }}, {{ celsleutel_expr }})
+{%- endmacro %}
+
+{% macro default__ptabel_sleutel(pcv_expr, celsleutel_expr) %}
+    {{ exceptions.raise_compiler_error(
+        "ptabel_sleutel(): no secret p-table step for adapter " ~ adapter.type() ~ "; see macros/pseudoniem.sql"
+    ) }}
+{% endmacro %}

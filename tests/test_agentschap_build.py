@@ -51,6 +51,8 @@ MONITORING_TABLES = {
     "pseudoniem_vervangingen",
     "golf_historiek",
     "recordsleutels",
+    # the secret step of the cell key method (built with the pseudonym key, read by the marts)
+    "ptabel_geheim",
     # the data-quality facts (counted from restricted staging) and the code lists: the marts build from these alone
     "datakwaliteit_feiten",
     *("kbi_codes", "kbi_labels", "vdab_codes", "vdab_labels", "ptable"),

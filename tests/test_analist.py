@@ -39,6 +39,7 @@ NOOIT = (
     "verrijking",
     "gepseudonimiseerde_dataset",
     "recordsleutels",
+    "ptabel_geheim",
     "datakwaliteit_feiten",
 )
 

@@ -86,3 +86,30 @@ def test_the_art3_interpretations_the_dpos_sign_are_the_ones_the_code_applies() 
     check = artikel3.check_columns("gepseudonimiseerd", ["pseudoniem", "oudste_nationaliteit", "aantal_acties_context"])
     assert [i.code for i in check.interpretaties] == ["I1"] and check.bijzonder == ("oudste_nationaliteit",)
     assert artikel3.check_columns("aanvraag", ["insz"]).interpretaties == ()
+
+
+def _rows(text: str, prefix: str) -> dict[str, list[str]]:
+    """The rows of the tables whose first cell starts with ``prefix`` (A, B or a number), keyed by that cell."""
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and re.fullmatch(rf"{prefix}\d+", cells[0]):
+            rows[cells[0]] = cells
+    return rows
+
+
+def test_every_article_2_to_12_is_mapped_to_a_proven_or_an_organised_measure() -> None:
+    text = (REPO / "docs" / "maatregelen.md").read_text(encoding="utf-8")
+    software, organised = _rows(text, "A"), _rows(text, "B")
+    mapping = _rows(text.partition("## C.")[2], "")
+    assert sorted(mapping, key=int) == [str(article) for article in range(2, 13)], "an article has no row in part C"
+    for article, cells in mapping.items():
+        measures = re.findall(r"\b[AB]\d+\b", cells[-1])
+        assert measures, f"art. {article} names no measure"
+        for measure in measures:
+            row = software.get(measure) or organised.get(measure)
+            assert row is not None, f"art. {article} names {measure}, which is not in part A or B"
+            if measure.startswith("A"):
+                assert "`tests/" in row[-1], f"{measure} names no test"
+            else:
+                assert row[2] and row[2] != "—", f"{measure} names nobody who does it"

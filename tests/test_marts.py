@@ -9,6 +9,7 @@ here in Python from the same synthetic persons: the true counts exactly, the pub
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 import shutil
@@ -25,6 +26,7 @@ import yaml
 
 from conftest import REPO
 from pijler3.bi import LEES_MIJ, marts_from_manifest, publish
+from pijler3.pseudonym import ptabel_sleutel
 from test_bi import OldReader, old_python  # noqa: F401 - session fixture shared with the BI tests
 
 GOLVEN = {"2025-S2": date(2025, 12, 31), "2026-S1": date(2026, 6, 30)}
@@ -33,6 +35,7 @@ MART_MAPPEN = ("tellingen", "datakwaliteit", "marts", "informatieverlies")
 ECHTE_VARS = yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]
 DREMPEL = int(ECHTE_VARS["sdc_drempel"])
 MAX_AFWIJKING = int(ECHTE_VARS["ckm_max_afwijking"])
+MINIMUM = int(ECHTE_VARS["sdc_minimum_noemer"])
 ACTIETYPEN = ["orientatie", "context", "competentieversterking", "solliciteren"]
 
 DATASET_KOLOMMEN = {
@@ -113,6 +116,7 @@ KBI_KOLOMMEN = {
     "onbekende_labels": "varchar",
 }
 RECORDSLEUTEL_KOLOMMEN = {"pseudoniem": "varchar", "recordsleutel": "integer", "toegekend_in_golf": "varchar"}
+PTABEL_GEHEIM_KOLOMMEN = {"pcv": "integer", "celsleutel": "integer", "pvalue": "integer"}
 # Only what datakwaliteit_feiten reads of the enrichment's staging; empty here (the wave tests fill it).
 VERRIJKING_KOLOMMEN = {
     "insz": "varchar",
@@ -126,6 +130,7 @@ STUBS = {
     "gepseudonimiseerde_dataset": DATASET_KOLOMMEN,
     "stg_uitwisseling__verrijking": VERRIJKING_KOLOMMEN,
     "recordsleutels": RECORDSLEUTEL_KOLOMMEN,
+    "ptabel_geheim": PTABEL_GEHEIM_KOLOMMEN,
     "golf_historiek": HISTORIEK_KOLOMMEN,
     "stg_kbi__personen": KBI_KOLOMMEN,
 }
@@ -242,6 +247,18 @@ def _kbi(personen: list[dict[str, Any]], rng: random.Random) -> list[dict[str, A
     return rijen
 
 
+def _ptabel_geheim(sleutel: bytes) -> list[dict[str, Any]]:
+    """The secret p-table as model ptabel_geheim builds it: the seed's rows behind the keyed permutation."""
+    publiek: dict[tuple[int, int], int] = {}
+    with (REPO / "seeds" / "ptable.csv").open(newline="") as handle:
+        for rij in csv.DictReader(handle):
+            publiek[(int(rij["pcv"]), int(rij["ckey"]))] = int(rij["pvalue"])
+    return [
+        {"pcv": pcv, "celsleutel": celsleutel, "pvalue": publiek[(pcv, ptabel_sleutel(sleutel, pcv, celsleutel))]}
+        for pcv, celsleutel in publiek
+    ]
+
+
 def _tabel(con: duckdb.DuckDBPyConnection, naam: str, kolommen: dict[str, str], rijen: list[dict[str, Any]]) -> None:
     con.execute(f"create or replace table {naam} ({', '.join(f'{k} {t}' for k, t in kolommen.items())})")
     if rijen:
@@ -265,6 +282,8 @@ def _project(tmp: Path) -> Path:
     (project / "macros").symlink_to(REPO / "macros")
     (project / "seeds").mkdir()
     shutil.copy(REPO / "seeds" / "ptable.csv", project / "seeds" / "ptable.csv")
+    # the nationality code list: mart_evenredig_bereik publishes the full grid of it
+    shutil.copy(REPO / "seeds" / "kbi_codes.csv", project / "seeds" / "kbi_codes.csv")
     # the generic tests and the p-table's own test (the other singular tests need upstream models)
     shutil.copytree(REPO / "tests" / "dbt" / "generic", project / "tests" / "generic")
     shutil.copy(REPO / "tests" / "dbt" / "ptable_eigenschappen.sql", project / "tests" / "ptable_eigenschappen.sql")
@@ -336,6 +355,12 @@ def gebouwd(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             for p in sorted({r["pseudoniem"] for r in dataset})
         ]
         _tabel(con, "invoer_recordsleutels", RECORDSLEUTEL_KOLOMMEN, sleutels)
+        _tabel(
+            con,
+            "invoer_ptabel_geheim",
+            PTABEL_GEHEIM_KOLOMMEN,
+            _ptabel_geheim(bytes(rng.randrange(256) for _ in range(32))),
+        )
         _tabel(con, "invoer_golf_historiek", HISTORIEK_KOLOMMEN, _historiek(dataset))
         _tabel(con, "invoer_stg_kbi__personen", KBI_KOLOMMEN, kbi)
         _tabel(con, "invoer_stg_uitwisseling__verrijking", VERRIJKING_KOLOMMEN, [])
@@ -414,7 +439,7 @@ def test_registration_within_60_days_matches_truth(gebouwd: dict[str, Any]) -> N
                 ), rij  # fmt: skip
                 assert _klopt(rij["aantal_nieuwkomers"], len(leden)), (rij, len(leden))
                 assert _klopt(rij["aantal_ingeschreven_binnen_60_dagen"], len(binnen)), (rij, len(binnen))
-                if rij["aantal_ingeschreven_binnen_60_dagen"] is None or rij["aantal_nieuwkomers"] is None:
+                if rij["aantal_ingeschreven_binnen_60_dagen"] is None or (rij["aantal_nieuwkomers"] or 0) < MINIMUM:
                     assert rij["percentage_ingeschreven_binnen_60_dagen"] is None
                 else:
                     assert rij["percentage_ingeschreven_binnen_60_dagen"] == round(
@@ -497,6 +522,7 @@ def test_the_built_marts_publish_to_a_bi_file_the_old_duckdb_reads(
         ("models/gepseudonimiseerd/_gepseudonimiseerd__models.yml", "gepseudonimiseerde_dataset", DATASET_KOLOMMEN),
         ("models/historiek/_historiek__models.yml", "golf_historiek", HISTORIEK_KOLOMMEN),
         ("models/gepseudonimiseerd/_gepseudonimiseerd__models.yml", "recordsleutels", RECORDSLEUTEL_KOLOMMEN),
+        ("models/gepseudonimiseerd/_gepseudonimiseerd__models.yml", "ptabel_geheim", PTABEL_GEHEIM_KOLOMMEN),
     ],
 )
 def test_the_stand_ins_have_exactly_the_columns_of_the_real_contracts(

@@ -144,13 +144,15 @@ def test_the_ons_form_repeats_the_last_row_and_maps_large_counts_like_ons() -> N
         assert ons[ons_rij] == seed[pcv(aantal, parameters)], aantal
 
 
-def test_the_cell_key_unit_test_uses_rows_of_the_real_seed() -> None:
-    """The mart's cell key unit test gives a few p-table rows by hand; they must be the seed's own."""
+def test_the_cell_key_unit_tests_use_noise_the_real_seed_has() -> None:
+    """The marts' cell key unit tests give a few rows of the secret p-table by hand; whatever the secret order, each
+    must be a noise value that row of the seed has."""
     seed = _lees(SEED)
     testen = yaml.safe_load((REPO / "models" / "marts" / "monitoring" / "_monitoring__unit_tests.yml").read_text())
-    test = next(t for t in testen["unit_tests"] if t["name"] == "inschrijving_celsleutelmethode")
-    rijen = next(g["rows"] for g in test["given"] if g["input"] == "ref('ptable')")
-    assert rijen and all(seed[r["pcv"]][r["ckey"]] == r["pvalue"] for r in rijen)
+    gegeven = [g["rows"] for t in testen["unit_tests"] for g in t["given"] if g["input"] == "ref('ptabel_geheim')"]
+    assert len(gegeven) >= 2
+    for rijen in gegeven:
+        assert rijen and all(r["pvalue"] in set(seed[r["pcv"]].values()) for r in rijen), rijen
 
 
 @pytest.mark.parametrize(
@@ -174,3 +176,36 @@ def test_the_cli_refuses_a_variance_that_is_not_a_number(tmp_path: Path) -> None
     )  # fmt: skip
     assert done.returncode == 2 and "--variantie" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_the_secret_step_is_a_keyed_permutation_of_the_cell_keys_per_row() -> None:
+    """ptabel_volgorde: every row a permutation of 0 … 255, the same for the same key (values stay the same across
+    waves and rebuilds), another for another key or another row, and far from the public order."""
+    from pijler3.pseudonym import ptabel_sleutel, ptabel_volgorde
+
+    sleutel, ander = bytes(range(32)), bytes(range(1, 33))
+    rijen = [ptabel_volgorde(sleutel, pcv) for pcv in range(12)]
+    assert all(sorted(rij) == list(range(SLEUTELS)) for rij in rijen)
+    assert len(set(rijen)) == len(rijen)  # every row its own order
+    assert ptabel_volgorde(bytes(range(32)), 7) == rijen[7]  # a fresh bytes object: the key decides, not the cache
+    assert ptabel_volgorde(ander, 7) != rijen[7]
+    assert [ptabel_sleutel(sleutel, 7, c) for c in range(SLEUTELS)] == list(rijen[7])
+    # no trace of the public order: the identity is kept for about one key in 256, not for runs of keys
+    assert sum(rij[c] == c for rij in rijen for c in range(SLEUTELS)) < 12 * 5
+    with pytest.raises(ValueError, match="cell key"):
+        ptabel_sleutel(sleutel, 7, SLEUTELS)
+    with pytest.raises(ValueError, match="pcv"):
+        ptabel_volgorde(sleutel, -1)
+
+
+def test_the_secret_step_keeps_every_row_of_the_committed_seed_exactly() -> None:
+    """Behind the permutation each row has the same noise values with the same counts, so every stated property of
+    the p-table (unbiased, variance, no 1 … drempel - 1) still holds exactly."""
+    from pijler3.pseudonym import ptabel_sleutel
+
+    tabel = _lees(SEED)
+    sleutel = bytes(range(32))
+    geheim = {pcv: {c: rij[ptabel_sleutel(sleutel, pcv, c)] for c in rij} for pcv, rij in tabel.items()}
+    assert eigenschappen_geschonden(geheim, _parameters_van_project()) == []
+    assert all(Counter(geheim[pcv].values()) == Counter(tabel[pcv].values()) for pcv in tabel)
+    assert any(geheim[pcv] != tabel[pcv] for pcv in tabel)

@@ -26,7 +26,7 @@ from pijler3 import leakscan
 from pijler3.audit import AuditLog
 from pijler3.config import PartyConfig
 from pijler3.digest import digest_file
-from pijler3.errors import InputError, Pijler3Error
+from pijler3.errors import ConfigError, InputError, Pijler3Error
 
 # Oldest storage format the 1.x readers of BI tools understand (DuckDB 1.0 and later read it).
 STORAGE_VERSION = "v1.0.0"
@@ -44,14 +44,29 @@ LEES_MIJ_INLEIDING = (
         "verstoring",
         "Alle aantallen zijn met opzet licht verstoord (celsleutelmethode, zoals ONS, ABS en Destatis hun "
         "censustabellen publiceren): elke telling wijkt hoogstens 5 af, meestal 0 tot 2; dezelfde groep personen "
-        "heeft overal en in elke golf hetzelfde cijfer; een som van delen kan enkele eenheden van het totaal "
-        "verschillen; percentages zijn berekend uit de verstoorde aantallen. Probeer de verstoring niet terug te "
-        "rekenen.",
+        "heeft overal en in elke golf hetzelfde cijfer. Probeer de verstoring niet terug te rekenen.",
+    ),
+    (
+        "delen en totaal",
+        "De echte delen tellen op tot het echte totaal, de gepubliceerde niet: de som van k gepubliceerde delen ligt "
+        "hoogstens 5 keer (k + 1) boven het gepubliceerde totaal en kan eronder liggen met wat de niet-gepubliceerde "
+        "delen bevatten. Een deel is nooit groter dan zijn geheel (het wordt erop afgetopt). Percentages zijn "
+        "berekend uit de gepubliceerde aantallen en staan enkel bij een gepubliceerde noemer van minstens 20; de "
+        "aandelen van een uitsplitsing tellen nooit op tot meer dan 100 %. Een mediaan staat enkel bij minstens 20 "
+        "gepubliceerde personen, afgerond op hele dagen.",
     ),
     (
         "onderdrukt",
-        "Een telling die onder de drempel (standaard 5) uitkwam is leeg, met <kolom>_onderdrukt = true: minder dan 5, "
-        "mogelijk 0. Elk echt aantal van 10 of meer wordt gepubliceerd.",
+        "Een telling die onder de drempel (standaard 5) uitkwam is leeg, met <kolom>_onderdrukt = true: het echte "
+        "aantal is 0 tot 5. Elk echt aantal van 6 of meer wordt gepubliceerd. Elke waarde heeft een rij zodra één "
+        "nieuwkomer van de golf ze heeft (oudste nationaliteit: elke code van de codelijst), dus ook een lege rij kan "
+        "0 zijn.",
+    ),
+    (
+        "5 of 6",
+        "Een gepubliceerde 5 of 6 betekent: weinig. Het echte aantal ligt tussen 1 en 11, en omdat kleine groepen "
+        "vaak voorkomen is het meestal 1 tot 4 (een echte 1 tot 4 wordt ofwel niet gepubliceerd, ofwel als 5 of 6). "
+        "Lees een 5 of 6 dus niet als een exact aantal.",
     ),
     (
         "onbekend",
@@ -202,6 +217,11 @@ def publish_recorded(
 ) -> tuple[Path, list[Mart]]:
     """``publish`` by hand (``pijler3 publiceer-bi``), recorded in the party's audit log as ``publish-bi`` (or
     ``publish-bi-failed``); the databases default to the configuration's. ``pijler3 rapport`` then makes the report."""
+    if config.party != "agentschap":
+        raise ConfigError(
+            f"{config.path} is the configuration of {config.party}; publiceer-bi is an agencies' command (art. 4:"
+            " the agencies publish the marts for the BI working group): run it with the agencies' configuration"
+        )
     monitoring_db = monitoring_db or config.require("databases.monitoring", config.monitoring_db)
     target = target or config.require("bi.file", config.bi_file)
     audit = AuditLog(config.audit_log, config.party)

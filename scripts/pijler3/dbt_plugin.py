@@ -1,5 +1,7 @@
-"""dbt-duckdb plugin that registers ``pijler3_pseudoniem(insz VARCHAR) -> VARCHAR`` and
-``pijler3_recordsleutel(pseudoniem VARCHAR) -> INTEGER`` (the cell key method's record key) on every connection.
+"""dbt-duckdb plugin that registers ``pijler3_pseudoniem(insz VARCHAR) -> VARCHAR``,
+``pijler3_recordsleutel(pseudoniem VARCHAR) -> INTEGER`` (the cell key method's record key) and
+``pijler3_ptabel_sleutel(pcv INTEGER, celsleutel INTEGER) -> INTEGER`` (its secret step between cell key and p-table)
+on every connection.
 
 The profile names only the key *path* (``config: {key_file: ...}``): ``dbt debug`` prints plugin config, and
 anything rendered into SQL lands in ``target/``, ``manifest.json`` and the docs site. The plugin reads the secret itself
@@ -17,10 +19,11 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
 from pijler3.errors import ConfigError
-from pijler3.pseudonym import load_key, pseudoniem, recordsleutel
+from pijler3.pseudonym import load_key, pseudoniem, ptabel_sleutel, recordsleutel
 
 UDF_NAME = "pijler3_pseudoniem"
 RECORDSLEUTEL_UDF_NAME = "pijler3_recordsleutel"
+PTABEL_SLEUTEL_UDF_NAME = "pijler3_ptabel_sleutel"
 
 
 class Plugin(BasePlugin):
@@ -44,4 +47,7 @@ def register_udfs(conn: DuckDBPyConnection, key: bytes) -> None:
     conn.create_function(UDF_NAME, partial(pseudoniem, key), ["VARCHAR"], "VARCHAR", side_effects=False)
     conn.create_function(
         RECORDSLEUTEL_UDF_NAME, partial(recordsleutel, key), ["VARCHAR"], "INTEGER", side_effects=False
+    )
+    conn.create_function(
+        PTABEL_SLEUTEL_UDF_NAME, partial(ptabel_sleutel, key), ["INTEGER", "INTEGER"], "INTEGER", side_effects=False
     )

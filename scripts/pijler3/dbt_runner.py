@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import sys
 import tempfile
 import threading
 from collections import OrderedDict
@@ -144,20 +146,44 @@ def run_dbt(
         if parse_cache is not None and parse_cache.is_file():
             cli_args += ["--partial-parse-file-path", str(parse_cache)]
         try:
-            manifest = None
-            if parse_cache is not None and args and args[0] != "parse":
-                manifest = _reusable_manifest(cli_args, project_dir, target, args, run_env, parse_cache)
-            result = dbtRunner(manifest=manifest).invoke(cli_args)
+            with _interrupt_after_invocation() as interrupted:
+                manifest = None
+                if parse_cache is not None and args and args[0] != "parse":
+                    manifest = _reusable_manifest(cli_args, project_dir, target, args, run_env, parse_cache)
+                result = dbtRunner(manifest=manifest).invoke(cli_args)
         finally:
             _release_duckdb()
-    if isinstance(result.exception, KeyboardInterrupt):
-        # dbtRunner returns Ctrl-C as a result; re-raised, the CLI reports "aborted" (exit 130), not a failed build.
+    if interrupted or isinstance(result.exception, KeyboardInterrupt):
+        # Re-raised, the CLI reports the interruption (exit 130) and the step records it, not a failed build.
         raise KeyboardInterrupt
     if not result.success:
         raise Pijler3Error(f"dbt {' '.join(args[:1])} failed for target {target}: {_failure(result)}")
     if parse_cache is not None:
         _keep_parse(((work_dir or project_dir) / "target") / PARTIAL_PARSE_FILE, parse_cache)
     return result
+
+
+@contextmanager
+def _interrupt_after_invocation() -> Iterator[list[bool]]:
+    """Ctrl-C during a dbt invocation: interrupted mid-parse dbt prints some 75 lines of traceback, and in some phases
+    it swallows the interrupt and goes on. So the first Ctrl-C is noted (the list becomes truthy) and raised once the
+    invocation returns; a second one stops at once."""
+    requested: list[bool] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield requested
+        return
+
+    def note(signum: int, frame: object) -> None:
+        if requested:
+            raise KeyboardInterrupt
+        requested.append(True)
+        sys.stderr.write("pijler3: interrupt requested; stopping when this dbt run ends (Ctrl-C again: now)\n")
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield requested
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _reusable_manifest(

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -41,6 +42,7 @@ import duckdb
 
 from pijler3 import keys as party_keys
 from pijler3 import meldingen, synth
+from pijler3.audit import os_user
 from pijler3.config import PartyConfig, load_config
 from pijler3.errors import ConfigError, Pijler3Error
 from pijler3.evidence import write_report
@@ -58,6 +60,23 @@ STATE_FILE = "demo.json"
 SftpKind = Literal["embedded", "openssh"]
 # Demo assumption: the cooperation agreement runs five years from the protocol of 14 February 2023.
 AGREEMENT_END = "2028-02-14"
+AGREEMENT_START = "2023-03-03"  # art. 12: the protocol's entry into force
+# Art. 4 and 10 as the protocol names them; the demo's operator is whoever runs it.
+DEMO_ACCESS: dict[Party, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "vdab": (("Dienst Monitoring", "Dienst Ontwikkeling van de Dienstverlening"), ("analist monitoring",)),
+    "agentschap": (
+        ("werkgroep BI rapportering (Agentschap Integratie en Inburgering, Atlas, IN-Gent, ABB)",),
+        ("beleidsmedewerker monitoring", "data-analist KBI"),
+    ),
+}
+DEMO_CONTACT: dict[Party, tuple[str, str]] = {
+    "vdab": ("VDAB", "https://www.vdab.be/privacy"),
+    "agentschap": (
+        "Agentschap Integratie en Inburgering",
+        "https://www.integratie-inburgering.be/nl/privacy/privacy-inburgering/machtigingen-van-de-agentschappen-"
+        "integratie-en-inburgering",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -261,12 +280,24 @@ def _write_config(out: Path, party: Party, address: ServerAddress, user: str) ->
         f'key = "../keys/{party}/ssh_ed25519"\nknown_hosts = "../keys/{party}/known_hosts"\n\n'
         f'[keys]\nfolder = "../keys/{party}"\npeer_bundle = "../keys/{other}/{party_keys.BUNDLE_FILE}"\n\n'
         f'[folders]\noutgoing = "uit"\nincoming = "in"\nwork = "werk"\naudit = "../audit"\n{own}\n'
-        f"[retention]\nagreement_end = {AGREEMENT_END}\nyears = 5\n"
+        f"[retention]\nagreement_start = {AGREEMENT_START}\nagreement_end = {AGREEMENT_END}\nyears = 5\n\n"
+        f"{_access_and_contact(party)}"
     )
     path = out / party / f"{party}.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return load_config(path)
+
+
+def _access_and_contact(party: Party) -> str:
+    recipients, profiles = DEMO_ACCESS[party]
+    organisation, privacy_url = DEMO_CONTACT[party]
+    return (
+        f"[access]\nrecipients = {json.dumps(list(recipients), ensure_ascii=False)}\n"
+        f"profiles = {json.dumps(list(profiles), ensure_ascii=False)}\n"
+        f'operators = ["{os_user()}@{socket.gethostname()}"]\n\n'
+        f'[contact]\norganisation = "{organisation}"\nprivacy_url = "{privacy_url}"\n'
+    )
 
 
 def dbt_start_up_seconds() -> float | None:

@@ -26,6 +26,7 @@ Rust and the digests read 1 MiB chunks. The digests of the file being written ar
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -223,6 +224,13 @@ def check_wave(wave: str) -> str:
     if not WAVE_PATTERN.match(wave):
         raise InputError(f"wave {wave!r}: expected YEAR-S1 or YEAR-S2, e.g. 2026-S2 (one half-yearly meting)")
     return wave
+
+
+def peildatum(wave: str) -> dt.date:
+    """The reference date of ``wave``: 30 June for ``YYYY-S1``, 31 December for ``YYYY-S2``."""
+    check_wave(wave)
+    year, half = int(wave[:4]), wave[-1]
+    return dt.date(year, 6, 30) if half == "1" else dt.date(year, 12, 31)
 
 
 def check_kind(kind: str) -> Kind:

@@ -621,7 +621,10 @@ def _wave_section(
     column_lines, column_checks = _columns_section(_exchanged_columns(steps, _replaced_steps(config, wave), events))
     lines += ["", "### Kolommen van elk uitgewisseld bestand, getoetst aan art. 3", "", *column_lines]
     checks = _checks(config, wave, events, manifests, steps) + column_checks
+    access_lines, access_check = _access_section(config, events)
+    checks.append(access_check)
     lines += ["", "### Controles", "", *_checks_table(checks)]
+    lines += ["", "### Toegang (art. 4)", "", *access_lines]
     failures = [e for e in events if is_failure(e)]
     lines += ["", "### Storingen, weigeringen, quarantaine en herhalingen", ""]
     lines += _failure_table(failures, notes) if failures else ["Geen."]
@@ -647,6 +650,35 @@ def _wave_section(
         )
         lines.append(f"| {step.name} | {_time(record.get('done_at'))} | {facts} |")
     return lines, checks
+
+
+def _access_section(config: PartyConfig, events: list[Event]) -> tuple[list[str], Check]:
+    """Art. 4: who may see the exchanged data according to the configuration (``[access]``), and every operator of
+    the wave's events checked against its list of operators."""
+    access = config.access
+    lines = [
+        "Volgens de configuratie (`[access]`, door de partij actueel te houden; een nieuwe ontvanger wordt vooraf "
+        "gemeld, `docs/maatregelen.md` B11):",
+        "",
+        "| wat | lijst |",
+        "|---|---|",
+        f"| ontvangers (diensten, werkgroep) | {_cell(', '.join(access.recipients)) or '**niet ingesteld**'} |",
+        f"| functieprofielen met toegang | {_cell(', '.join(access.profiles)) or '**niet ingesteld**'} |",
+        f"| wie pijler3 mag bedienen | {_cell(', '.join(access.operators)) or '**niet ingesteld**'} |",
+    ]
+    seen = sorted({_who(e) for e in events})
+    outsiders = [who for who in seen if who not in access.operators]
+    label = "elke bediener staat op de lijst van art. 4 (`[access] operators`)"
+    if not access.operators:
+        return [*lines, "", 'Zonder lijst van bedieners wordt de kolom "door" niet getoetst.'], (
+            label,
+            None,
+            "geen lijst ingesteld",
+        )
+    lines += ["", "| door (auditlogboek) | op de lijst |", "|---|---|"]
+    lines += [f"| {_cell(who)} | {'**NEE**' if who in outsiders else 'ja'} |" for who in seen]
+    evidence = f"niet op de lijst: {_cell(', '.join(outsiders))}" if outsiders else f"{len(seen)} bediener(s)"
+    return lines, (label, not outsiders if seen else None, evidence)
 
 
 _COLUMN_EVENTS = {

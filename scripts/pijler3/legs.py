@@ -37,12 +37,12 @@ from typing import Literal
 from pijler3 import envelope, insz, leakscan, verzonden
 from pijler3.audit import HEAD_HASH_FIELD, HEAD_SEQ_FIELD, AuditLog, current_head
 from pijler3.clock import utc_timestamp
-from pijler3.config import PartyConfig
+from pijler3.config import OutsideAgreement, PartyConfig
 from pijler3.digest import sha256_file
 from pijler3.envelope import MANIFEST_SUFFIX, SIGNATURE_SUFFIX, Kind, Manifest, check_wave
 from pijler3.errors import QUARANTINED_EXIT_CODE, ConfigError, InputError, Pijler3Error, TemporaryFailure
 from pijler3.files import write_json
-from pijler3.keys import Party, load_bundle
+from pijler3.keys import Party, load_bundle, other_party
 from pijler3.sftp import inbox, outbox
 from pijler3.sftp.transport import RemoteFile, RemoteFileError, SftpTransport
 from pijler3.shown import printable, safe_file_name
@@ -85,6 +85,33 @@ class NotYetAvailable(TemporaryFailure):
         self.set_aside = set_aside
         if set_aside:
             self.exit_code = QUARANTINED_EXIT_CODE
+
+
+class WaveStartedOver(Pijler3Error):
+    """The other party sent anew a file of the wave this party received already: it started the wave over."""
+
+
+def _started_over(config: PartyConfig, wave: str, listing: list[RemoteFile]) -> WaveStartedOver | None:
+    """While waiting for one file: a manifest of a kind this party already received for ``wave`` is back on the
+    server. Only the wave and kind are named (both checked), never the server's file name, which anyone with write
+    access to the server chooses."""
+    other = other_party(config.party)
+    for remote in listing:
+        wave_part, _, rest = remote.name.partition(".")
+        kind = rest.partition(".")[0]
+        if (
+            wave_part == wave
+            and remote.name.endswith(MANIFEST_SUFFIX)
+            and kind in envelope.KINDS
+            and (config.work / wave / f"{kind}.ontvangen.json").is_file()
+        ):
+            return WaveStartedOver(
+                f"{other} put a new {kind} for wave {wave} on the server after the one you received: {other} started"
+                f" the wave over. If {other} told you so, run `pijler3 run-wave --config {config.path} --wave {wave}"
+                f" --restart` (its signature is checked before anything is opened); if not, treat it as a breach"
+                " signal (docs/datalek.md)"
+            )
+    return None
 
 
 @dataclass(frozen=True)
@@ -145,6 +172,7 @@ def run_leg(
     if plaintext is not None and leg.direction == "receive":
         raise InputError(f"leg {name} receives a file; it takes no file to send")
     audit = AuditLog(config.audit_log, config.party)
+    check_exchange_window(config, wave, audit)
     try:
         if leg.direction == "send":
             return _send(leg, config, wave, plaintext, audit, progress)
@@ -152,6 +180,20 @@ def run_leg(
     except Pijler3Error as exc:
         if not isinstance(exc, NotYetAvailable):
             audit.record("leg-failed", leg=name, wave=wave, kind=leg.kind, error=type(exc).__name__)
+        raise
+
+
+def check_exchange_window(config: PartyConfig, wave: str, audit: AuditLog) -> None:
+    """``config.check_exchange_window``, with the refusal recorded in the audit log (the evidence shows it)."""
+    try:
+        config.check_exchange_window(wave)
+    except OutsideAgreement:
+        audit.record(
+            "window-refused",
+            wave=wave,
+            agreement_start=str(config.agreement_start or "") or None,
+            agreement_end=str(config.agreement_end or "") or None,
+        )
         raise
 
 
@@ -202,7 +244,8 @@ def _receive(leg: Leg, config: PartyConfig, wave: str, audit: AuditLog, progress
     marker = state / f"{leg.kind}.ontvangen.json"
     folder = inbox(config.party)
     with SftpTransport(config.sftp, audit=audit, retry=config.retry, progress=progress) as sftp:
-        remote = [f for f in sftp.listdir(folder) if f.name.startswith(f"{wave}.{leg.kind}.")]
+        listing = sftp.listdir(folder)
+        remote = [f for f in listing if f.name.startswith(f"{wave}.{leg.kind}.")]
         if marker.exists():
             received = json.loads(marker.read_text(encoding="utf-8"))
             removed = sum(sftp.remove(f.path, wave=wave, kind=leg.kind) for f in remote)
@@ -215,7 +258,10 @@ def _receive(leg: Leg, config: PartyConfig, wave: str, audit: AuditLog, progress
                 Path(received["file"]),
             )
         download = state / "ontvangen"
-        verified = _verified_envelope(sftp, remote, config, wave, leg, download, audit, state / QUARANTINE, wave)
+        try:
+            verified = _verified_envelope(sftp, remote, config, wave, leg, download, audit, state / QUARANTINE, wave)
+        except NotYetAvailable as waiting:
+            raise _started_over(config, wave, listing) or waiting from None
         envelope_files = verified.files
         opened = _download_and_open(
             sftp, envelope_files, verified.manifest, download, config, leg, config.incoming, audit

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from functools import lru_cache
 from pathlib import Path
 
 from pijler3 import insz
@@ -75,3 +76,40 @@ def recordsleutel(key: bytes, pseudoniem_hex: str) -> int:
     ):
         raise ValueError("pijler3_recordsleutel: input is not a pseudonym (64 lower-case hex characters)")
     return hmac.new(key, RECORDSLEUTEL_CONTEXT + pseudoniem_hex.encode("ascii"), hashlib.sha256).digest()[0]
+
+
+PTABEL_VOLGORDE_CONTEXT = b"pijler3 ptabel-volgorde v1\x00"
+"""Domain separation for the secret step of the cell key method (``ptabel_sleutel``): another HMAC message than a
+pseudonym or a record key."""
+CELSLEUTELS = 256
+"""Cell keys are 0 … 255 (ONS convention), so the secret step permutes 256 values."""
+
+
+@lru_cache(maxsize=64)
+def ptabel_volgorde(key: bytes, pcv: int) -> tuple[int, ...]:
+    """The secret permutation of the 256 cell keys for p-table row ``pcv``: cell key ``c`` is looked up in the p-table
+    at ``ptabel_volgorde(key, pcv)[c]``. The cell keys sorted by HMAC-SHA-256(key, context || pcv || c), a keyed
+    random permutation per row that is the same in every run, mart and wave (the key is fixed for the protocol).
+
+    Cell keys add up over a partition (modulo 256) and the p-table gives its keys to the noise values in increasing
+    order; without this step an attacker reads a range of cell keys off every published value and combines those
+    ranges over the partitions (docs/celsleutelmethode.md). A permutation keeps every row's distribution exactly: each
+    p-table key is still reached by exactly one cell key."""
+    if not 0 <= pcv < 2**31:
+        raise ValueError(f"ptabel_volgorde: pcv must be a non-negative integer, got {pcv}")
+    prefix = PTABEL_VOLGORDE_CONTEXT + pcv.to_bytes(4, "big")
+    volgorde = sorted(
+        range(CELSLEUTELS), key=lambda c: hmac.new(key, prefix + c.to_bytes(2, "big"), hashlib.sha256).digest()
+    )
+    permutatie = [0] * CELSLEUTELS
+    for positie, celsleutel in enumerate(volgorde):
+        permutatie[celsleutel] = positie
+    return tuple(permutatie)
+
+
+def ptabel_sleutel(key: bytes, pcv: int, celsleutel: int) -> int:
+    """The p-table key (``ckey``) at which a cell with p-table row ``pcv`` and cell key ``celsleutel`` finds its
+    noise: the secret step between the cell key and the look-up (``ptabel_volgorde``)."""
+    if not 0 <= celsleutel < CELSLEUTELS:
+        raise ValueError(f"ptabel_sleutel: cell key must be 0 … {CELSLEUTELS - 1}, got {celsleutel}")
+    return ptabel_volgorde(key, pcv)[celsleutel]

@@ -28,12 +28,11 @@ from pijler3.audit import AuditLog
 from pijler3.bi import marts_from_manifest, publish
 from pijler3.config import PartyConfig
 from pijler3.duckdb_file import rewrite
-from pijler3.envelope import WAVE_PATTERN
+from pijler3.envelope import WAVE_PATTERN, peildatum
 from pijler3.errors import InputError, Pijler3Error
 from pijler3.gepseudonimiseerd import DATASET_TABLE
 from pijler3.sftp import inbox, outbox
 from pijler3.sftp.transport import ConnectionFailed, RemoteFile, SftpTransport
-from pijler3.wave import peildatum
 
 REPLACEMENTS_TABLE = "pseudoniem_vervangingen"
 

@@ -30,7 +30,6 @@ of its own builds (which tests ran, passed or warned).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import time
@@ -49,14 +48,14 @@ from pijler3.config import PartyConfig
 from pijler3.dbt_runner import REPO, DbtPlugin, run_dbt
 from pijler3.digest import sha256_file
 from pijler3.docs_site import STATIC_PAGE, publish_page
-from pijler3.envelope import Kind, check_wave, default_ledger
+from pijler3.envelope import Kind, check_wave, default_ledger, peildatum
 from pijler3.envelope import restart_wave as restart_ledger
 from pijler3.errors import ConfigError, InputError, Pijler3Error
 from pijler3.exchange_files import VERRIJKING_SCHEMA, exporteer_aanvraag, exporteer_verrijking
 from pijler3.files import write_json
 from pijler3.gepseudonimiseerd import DATASET_TABLE, exporteer_dataset
 from pijler3.keys import PSEUDONYM_KEY_FILE, Party, load_bundle, load_identities, load_signing_key
-from pijler3.legs import NotYetAvailable, SetAside, received_manifest, run_leg
+from pijler3.legs import NotYetAvailable, SetAside, check_exchange_window, received_manifest, run_leg
 from pijler3.loading import (
     VDAB_PARQUET_COLUMNS,
     check_extract_folder,
@@ -78,13 +77,6 @@ DOCS_SKIP = ("--exclude", "resource_type:test", "resource_type:unit_test")
 
 class StepFailed(Pijler3Error):
     """A step's own check failed (e.g. the INSZ scan found a number); the message says what to fix."""
-
-
-def peildatum(wave: str) -> dt.date:
-    """The reference date of ``wave``: 30 June for ``YYYY-S1``, 31 December for ``YYYY-S2``."""
-    check_wave(wave)
-    year, half = int(wave[:4]), wave[-1]
-    return dt.date(year, 6, 30) if half == "1" else dt.date(year, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -225,7 +217,6 @@ def run_wave(
         raise ConfigError(f"no wave given: pass --wave (e.g. 2026-S1) or set wave in {config.path}")
     check_wave(wave)
     say = progress or (lambda message: None)
-    _check_keys(config)
     run = Run(config, wave)
     steps = STEPS[config.party]
     if stop_after is not None and stop_after not in {step.name for step in steps}:
@@ -233,6 +224,8 @@ def run_wave(
             f"stop_after {stop_after!r}: not a step of {config.party} ({', '.join(s.name for s in steps)})"
         )
     audit = AuditLog(config.audit_log, config.party)
+    check_exchange_window(config, wave, audit)
+    _check_keys(config)
     if restart:
         say(f"[{config.party} {wave}] starting over: earlier records kept in {restart_wave(run, audit)}")
     # Everything a wave writes (databases, exchange files, dbt logs) is for this party's account only; the two
@@ -342,6 +335,11 @@ def _run_steps(
                 " database open, close the program (or wait for the other run); free disk space if it is full;"
                 " then run the command again"
             ) from None
+        except (KeyboardInterrupt, duckdb.InterruptException):
+            # Ctrl-C: DuckDB turns it into its own exception when it lands inside a query. The step's output is
+            # written whole or not at all, so the next run redoes the step.
+            audit.record("step-interrupted", step=step.name, wave=wave)
+            raise KeyboardInterrupt from None
         except Exception as exc:
             audit.record("step-failed", step=step.name, wave=wave, error=type(exc).__name__)
             _remove_restricted_after_failure(run, step.name, audit, say)

@@ -8,9 +8,23 @@
 -#}
 with
 
-{{ cell_key_perturbation('mart_dienstverlening_vdab') }}
+{{ cell_key_perturbation('mart_dienstverlening_vdab') }},
 
--- The share is computed from perturbed figures only: the cell and its kenmerk_waarde `totaal` row.
+-- The published parts of each kenmerk added up per profile cell: the share is taken over the larger of that sum and
+-- the kenmerk_waarde `totaal` row, so the shares of a kenmerk never add up to more than 100 % (macro ckm_aandeel).
+delen as (
+    select
+        ckm_resultaat.golf,
+        ckm_resultaat.dimensie,
+        ckm_resultaat.waarde,
+        ckm_resultaat.kenmerk,
+        sum(ckm_resultaat.aantal_personen) as aantal_personen
+    from ckm_resultaat
+    where ckm_resultaat.kenmerk_waarde != 'totaal'
+    group by ckm_resultaat.golf, ckm_resultaat.dimensie, ckm_resultaat.waarde, ckm_resultaat.kenmerk
+)
+
+-- The share is computed from perturbed figures only: the cell, its kenmerk_waarde `totaal` row and its siblings.
 select
     cast(ckm_resultaat.golf as varchar) as golf,
     cast(ckm_resultaat.dimensie as varchar) as dimensie,
@@ -19,8 +33,8 @@ select
     cast(ckm_resultaat.kenmerk_waarde as varchar) as kenmerk_waarde,
     cast(ckm_resultaat.aantal_personen as bigint) as aantal_personen,
     ckm_resultaat.aantal_personen_onderdrukt,
-    cast({{ ckm_percentage('ckm_resultaat.aantal_personen', 'ingeschreven.aantal_personen') }} as double)
-        as percentage_van_ingeschreven
+    cast({{ ckm_aandeel('ckm_resultaat.aantal_personen', 'ingeschreven.aantal_personen', 'delen.aantal_personen') }}
+        as double) as percentage_van_ingeschreven
 from ckm_resultaat
 inner join ckm_resultaat as ingeschreven
     on
@@ -29,3 +43,9 @@ inner join ckm_resultaat as ingeschreven
         and ckm_resultaat.waarde = ingeschreven.waarde
         and ckm_resultaat.kenmerk = ingeschreven.kenmerk
         and ingeschreven.kenmerk_waarde = 'totaal'
+inner join delen
+    on
+        ckm_resultaat.golf = delen.golf
+        and ckm_resultaat.dimensie = delen.dimensie
+        and ckm_resultaat.waarde = delen.waarde
+        and ckm_resultaat.kenmerk = delen.kenmerk

@@ -17,6 +17,18 @@ totaal as (
         ckm_resultaat.aantal_bereikt
     from ckm_resultaat
     where ckm_resultaat.dimensie = 'totaal'
+),
+
+-- The published parts of each wave's nationality breakdown added up: a share is taken over the larger of that sum
+-- and the published total, so the shares never add up to more than 100 % (macro ckm_aandeel).
+delen as (
+    select
+        ckm_resultaat.golf,
+        ckm_resultaat.dimensie,
+        sum(ckm_resultaat.aantal_nieuwkomers) as aantal_nieuwkomers,
+        sum(ckm_resultaat.aantal_bereikt) as aantal_bereikt
+    from ckm_resultaat
+    group by ckm_resultaat.golf, ckm_resultaat.dimensie
 )
 
 select
@@ -29,9 +41,10 @@ select
     ckm_resultaat.aantal_bereikt_onderdrukt,
     cast({{ ckm_percentage('ckm_resultaat.aantal_bereikt', 'ckm_resultaat.aantal_nieuwkomers') }} as double)
         as percentage_bereikt,
-    cast({{ ckm_percentage('ckm_resultaat.aantal_nieuwkomers', 'totaal.aantal_nieuwkomers') }} as double)
-        as aandeel_nieuwkomers,
-    cast({{ ckm_percentage('ckm_resultaat.aantal_bereikt', 'totaal.aantal_bereikt') }} as double) as aandeel_bereikt,
+    cast({{ ckm_aandeel('ckm_resultaat.aantal_nieuwkomers', 'totaal.aantal_nieuwkomers', 'delen.aantal_nieuwkomers') }}
+        as double) as aandeel_nieuwkomers,
+    cast({{ ckm_aandeel('ckm_resultaat.aantal_bereikt', 'totaal.aantal_bereikt', 'delen.aantal_bereikt') }} as double)
+        as aandeel_bereikt,
     -- 1 = reached in proportion; below 1 the group is under-represented at VDAB.
     cast(
         round(
@@ -43,3 +56,7 @@ select
 from ckm_resultaat
 inner join totaal
     on ckm_resultaat.golf = totaal.golf
+inner join delen
+    on
+        ckm_resultaat.golf = delen.golf
+        and ckm_resultaat.dimensie = delen.dimensie

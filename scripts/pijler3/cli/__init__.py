@@ -8,7 +8,10 @@ Each command group lives in its own module in this package and is listed in ``CO
 from __future__ import annotations
 
 import importlib
+import itertools
+import signal
 import sys
+from pathlib import Path
 
 import click
 
@@ -30,6 +33,8 @@ COMMANDS: dict[str, str] = {
     "rapport": "rapport",
     "ptable": "ptable",
     "meldingen": "meldingen",
+    "afsluiten": "afsluiten",
+    "transparantie": "transparantie",
 }
 
 
@@ -44,6 +49,9 @@ class LazyGroup(click.Group):
             return None
         module = importlib.import_module(f"pijler3.cli.{COMMANDS[cmd_name]}")
         command: click.Command = module.command
+        if command.short_help is None and command.help:
+            # click would cut the listing at the first period ("meldingen  Art."): list the whole first paragraph.
+            command.short_help = " ".join(command.help.split("\n\n")[0].split())
         return command
 
 
@@ -58,11 +66,38 @@ def cli() -> None:
     """Data exchange Agentschap Integratie en Inburgering <-> VDAB (monitoring 3e pijler inburgering)."""
 
 
+def _record_interruption(args: list[str]) -> None:
+    """Record in the party's audit log that the command was interrupted, when it names a readable configuration."""
+    config_path = next(
+        (value for flag, value in itertools.pairwise(args) if flag == "--config"),
+        next((arg.partition("=")[2] for arg in args if arg.startswith("--config=")), None),
+    )
+    if not config_path:
+        return
+    from pijler3.audit import AuditLog
+    from pijler3.config import load_config
+
+    named = list(itertools.takewhile(lambda arg: not arg.startswith("-"), args[:2]))
+    command = " ".join(named) if named and named[0] in COMMANDS else None
+    try:
+        config = load_config(Path(config_path))
+        AuditLog(config.audit_log, config.party).record("interrupted", command=command)
+    except (Pijler3Error, OSError):
+        pass  # the interruption itself is the message; a broken configuration has its own
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("pijler3: aborted", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        # A second Ctrl-C must not cut the audit record in half.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        click.echo(
+            "pijler3: interrupted (Ctrl-C); nothing half-done is kept: run the same command again to continue",
+            err=True,
+        )
+        _record_interruption(sys.argv[1:])
+        signal.signal(signal.SIGINT, previous)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()

@@ -9,6 +9,7 @@ import click
 
 from pijler3 import keys
 from pijler3.audit import AuditLog
+from pijler3.blootstelling import exposure
 from pijler3.config import load_config
 from pijler3.errors import ConfigError
 
@@ -121,3 +122,30 @@ def retire(config_path: Path, folder: Path | None, fingerprint_: str) -> None:
     AuditLog(config.audit_log, config.party).record("keys-retire", key_folder=folder.name, fingerprint=fingerprint)
     click.echo(f"retired {fingerprint_}; hand {folder / keys.BUNDLE_FILE} to the other party")
     _print_bundle(bundle)
+
+
+@command.command()
+@_config_option
+@click.option("--fingerprint", "fingerprint_", required=True, help="Fingerprint of the key (spaces allowed).")
+def blootstelling(config_path: Path, fingerprint_: str) -> None:
+    """List what a key exposed (art. 9, docs/datalek.md): every envelope sealed for it or signed by it, with wave,
+    rows and dates, from the kept manifests, the ledger and the audit log."""
+    found = exposure(load_config(config_path), fingerprint_)
+    click.echo(f"key {keys.group_fingerprint(found.fingerprint)}: {found.key}")
+    if not found.envelopes:
+        click.echo("no envelope in this party's records was sealed for or signed by it")
+        return
+    for e in found.envelopes:
+        server = "server times not in this party's log"
+        if e.on_server is not None:
+            first, last = e.on_server
+            server = f"on the server at {first}" + (f" until {last}" if last != first else "")
+        note = "; in quarantine, never verified" if not e.verified else ""
+        click.echo(
+            f"{e.wave} {e.kind} ({e.direction}, {e.role}): {e.rows} row(s); sealed {e.sealed_at}; {server};"
+            f" opened {e.opened_at or 'not by this party'}{note}"
+        )
+    click.echo(
+        f"{len(found.envelopes)} envelope(s), waves {', '.join(found.waves)}, {found.rows} row(s) in verified"
+        " envelopes; each row of a request, enrichment or notice is one person"
+    )

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
+from pijler3.audit import ChainBroken
 from pijler3.config import load_config
 from pijler3.errors import QUARANTINED_EXIT_CODE
+from pijler3.evidence import verify_audit, write_report
 from pijler3.legs import NotYetAvailable, describe_set_aside
 from pijler3.rapport import RAPPORT_NAAM
 from pijler3.wave import run_wave
@@ -43,6 +45,16 @@ def command(config_path: Path, wave: str | None, restart: bool) -> None:
         click.echo(f"{result.party} {result.wave}: complete")
         if config.bi_file is not None and (report := config.bi_file.with_name(RAPPORT_NAAM)).is_file():
             click.echo(f"BI file {config.bi_file}; monitoring report {report}")
+        evidence = write_report(config, config.audit_log.with_name(f"rapport-{result.party}-{result.wave}.html"), wave)
+        chain = verify_audit(config)
+        if not chain.ok:
+            raise ChainBroken(f"{chain.path}: audit log does not verify: {chain.problem}")
+        click.echo(f"evidence report {evidence.resolve()}")
+        click.echo(
+            f"archive this audit head outside this machine (docs/maatregelen.md, B4): {chain.head_token}"
+            f" (line {chain.lines} of {chain.path.resolve()}); check it later with `pijler3 audit verify --config"
+            f" {config.path} --head {chain.head_token}`"
+        )
     if result.set_aside:
         click.echo(f"{result.party} {result.wave}: {describe_set_aside(result.set_aside)}", err=True)
         sys.exit(QUARANTINED_EXIT_CODE)
