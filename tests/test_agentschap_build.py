@@ -55,7 +55,7 @@ MONITORING_TABLES = {
     "ptabel_geheim",
     # the data-quality facts (counted from restricted staging) and the code lists: the marts build from these alone
     "datakwaliteit_feiten",
-    *("kbi_codes", "kbi_labels", "vdab_codes", "vdab_labels", "ptable"),
+    *("kbi_codes", "kbi_labels", "vdab_codes", "vdab_labels", "ptable", "kenmerk_namen"),
 }
 
 pytestmark = pytest.mark.slow

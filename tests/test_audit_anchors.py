@@ -86,7 +86,7 @@ def test_the_demo_verifies_against_its_archived_head_and_the_heads_the_other_par
     received = int(re.search(r"(\d+) head\(s\) the other party received", done.out).group(1))  # type: ignore[union-attr]
     # every envelope this party sent in both waves carried its head, and the other party recorded each one
     sent = [e for e in log_entries(demo_copy, party) if e["event"] == "seal"]
-    assert received == len(sent) >= 2 * len(WAVES)
+    assert received == len(sent) >= len(WAVES)
     assert "1 archived head(s)" in done.out and f"head {head}" in done.out
     assert "the notice register matches the log" in done.out
     opened = [e for e in log_entries(demo_copy, OTHER[party]) if e["event"] == "open" and e["sender"] == party]

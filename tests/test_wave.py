@@ -154,4 +154,4 @@ def test_insz_scan_finds_numbers_in_files_and_tables_but_not_in_hashes(tmp_path:
         con.execute("create table t as select 'id 17073003384;' as v union all select 'nothing'")
     findings = {(f.path.name, f.where, f.count) for f in scan([tmp_path])}
     assert findings == {("note.txt", "", 1), ("x.duckdb", "main.t.v", 1)}
-    assert scan([tmp_path], allowed=frozenset({"85.07.30-033.28", "17073003384"})) == []
+    assert scan([tmp_path], allowed=frozenset({"85073003328", "17073003384"})) == []

@@ -1,6 +1,6 @@
-{{ config(materialized='table') }}
+{{ config(materialized=wave_materialisatie('table')) }}
 -- The p-table as the cell key method reads it: for every row (pcv) and every cell key 0 … 255 the noise, after the
--- secret step (macro ptabel_sleutel: a keyed permutation of the cell keys per row, under the agencies' key). The
+-- secret step (macro ptabel_sleutel: a keyed permutation of the cell keys per row, under the agencies’ key). The
 -- public seed `ptable` gives its keys to the noise values in increasing order; cell keys add up over a partition, so
 -- with the public order an attacker narrows counts from the published values (tests/test_cell_key_method.py). Here
 -- each row holds exactly the same noise values as the public row, only which cell key gets which is secret. Grain:

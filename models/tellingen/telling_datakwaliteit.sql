@@ -26,7 +26,7 @@ geteld as (
     group by dataset.golf
     {%- for kolom in vdab_velden %}
         union all
-    select
+        select
             dataset.golf,
             'verrijking' as bron,
             '{{ kolom }}' as veld,

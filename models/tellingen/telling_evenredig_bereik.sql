@@ -3,7 +3,7 @@
     of the cell key method, never published. Lives in the monitoring database (INSZ-free, like the dataset it counts)
     so the mart and the measured information loss (ckm_informatieverlies) read the same counts. What is counted and
     the grain: see mart_evenredig_bereik. Every nationality of the code list has a row in every wave (count 0 when
-    nobody has it), so that a row's existence says nothing about whether someone of that nationality came.
+    nobody has it), so that a row’s existence says nothing about whether someone of that nationality came.
 -#}
 with
 
@@ -36,6 +36,19 @@ geteld as (
 ),
 
 -- The full grid: every code of the nationality code list (and `onbekend`) in every wave, besides what was counted.
+golven as (
+    select distinct personen.golf
+    from personen
+),
+
+nationaliteiten as (
+    select kbi_codes.code
+    from {{ ref('kbi_codes') }} as kbi_codes
+    where kbi_codes.kenmerk = 'oudste_nationaliteit'
+    union
+    select 'onbekend' as code
+),
+
 rooster as (
     select
         geteld.golf,
@@ -46,15 +59,9 @@ rooster as (
     select
         golven.golf,
         'oudste_nationaliteit' as dimensie,
-        codes.code as waarde
-    from (select distinct personen.golf from personen) as golven
-    cross join (
-        select kbi_codes.code
-        from {{ ref('kbi_codes') }} as kbi_codes
-        where kbi_codes.kenmerk = 'oudste_nationaliteit'
-        union
-        select 'onbekend' as code
-    ) as codes
+        nationaliteiten.code as waarde
+    from golven
+    cross join nationaliteiten
 )
 
 select

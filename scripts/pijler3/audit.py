@@ -333,7 +333,7 @@ def verify_chain(path: Path, anchors: Iterable[Anchor] = ()) -> ChainStatus:
                     f"line {number} is dated {entry['time']}, before line {latest[1]} ({latest[0]:%Y-%m-%dT%H:%M:%S}Z)"
                     ": lines are appended in time order, so it was inserted or its time changed",
                 )
-            if latest is None or written > latest[0]:
+            if latest is None or written >= latest[0]:
                 latest = (written, number)
             hashes.append(claimed)
             prev = claimed

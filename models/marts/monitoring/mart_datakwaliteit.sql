@@ -20,7 +20,7 @@ feiten as (
 telling as (
     select *
     from feiten
-    where feiten.bron = 'kbi_personen'
+    where bron = 'kbi_personen'
 )
 
 -- Rows of the KBI extract: the simpler rule of afgerond_aantal (see _macros.yml).
@@ -44,7 +44,7 @@ select
     ckm_resultaat.aantal_rijen_onderdrukt,
     cast(ckm_resultaat.aantal_leeg as bigint) as aantal_leeg,
     ckm_resultaat.aantal_leeg_onderdrukt,
-    -- codes VDAB sent outside the agreed code list: counted in staging only, rounded like the extract's rows
+    -- codes VDAB sent outside the agreed code list: counted in staging only, rounded like the extract’s rows
     {{ afgerond_aantal('feiten', 'aantal_ongeldig') }},
     cast(null as bigint) as aantal_dubbel,
     false as aantal_dubbel_onderdrukt,

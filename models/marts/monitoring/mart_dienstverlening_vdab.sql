@@ -33,8 +33,10 @@ select
     cast(ckm_resultaat.kenmerk_waarde as varchar) as kenmerk_waarde,
     cast(ckm_resultaat.aantal_personen as bigint) as aantal_personen,
     ckm_resultaat.aantal_personen_onderdrukt,
-    cast({{ ckm_aandeel('ckm_resultaat.aantal_personen', 'ingeschreven.aantal_personen', 'delen.aantal_personen') }}
-        as double) as percentage_van_ingeschreven
+    cast(
+        {{ ckm_aandeel('ckm_resultaat.aantal_personen', 'ingeschreven.aantal_personen', 'delen.aantal_personen') }}
+        as double
+    ) as percentage_van_ingeschreven
 from ckm_resultaat
 inner join ckm_resultaat as ingeschreven
     on

@@ -19,7 +19,7 @@ totaal as (
     where ckm_resultaat.dimensie = 'totaal'
 ),
 
--- The published parts of each wave's nationality breakdown added up: a share is taken over the larger of that sum
+-- The published parts of each wave’s nationality breakdown added up: a share is taken over the larger of that sum
 -- and the published total, so the shares never add up to more than 100 % (macro ckm_aandeel).
 delen as (
     select
@@ -41,8 +41,10 @@ select
     ckm_resultaat.aantal_bereikt_onderdrukt,
     cast({{ ckm_percentage('ckm_resultaat.aantal_bereikt', 'ckm_resultaat.aantal_nieuwkomers') }} as double)
         as percentage_bereikt,
-    cast({{ ckm_aandeel('ckm_resultaat.aantal_nieuwkomers', 'totaal.aantal_nieuwkomers', 'delen.aantal_nieuwkomers') }}
-        as double) as aandeel_nieuwkomers,
+    cast(
+        {{ ckm_aandeel('ckm_resultaat.aantal_nieuwkomers', 'totaal.aantal_nieuwkomers', 'delen.aantal_nieuwkomers') }}
+        as double
+    ) as aandeel_nieuwkomers,
     cast({{ ckm_aandeel('ckm_resultaat.aantal_bereikt', 'totaal.aantal_bereikt', 'delen.aantal_bereikt') }} as double)
         as aandeel_bereikt,
     -- 1 = reached in proportion; below 1 the group is under-represented at VDAB.
