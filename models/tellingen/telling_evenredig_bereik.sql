@@ -35,7 +35,6 @@ geteld as (
     group by per_dimensie.golf, per_dimensie.dimensie, per_dimensie.waarde
 ),
 
--- The full grid: every code of the nationality code list (and `onbekend`) in every wave, besides what was counted.
 golven as (
     select distinct personen.golf
     from personen
@@ -49,6 +48,7 @@ nationaliteiten as (
     select 'onbekend' as code
 ),
 
+-- The full grid: every code of the nationality code list (and `onbekend`) in every wave, besides what was counted.
 rooster as (
     select
         geteld.golf,
