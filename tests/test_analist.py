@@ -254,7 +254,7 @@ def test_an_analyst_builds_a_mart_with_everything_upstream_of_it(demo: Demo, tmp
     voor = _tables(monitoring)
     done = subprocess.run(
         [DBT, "build", "-s", "+mart_inschrijving_vdab", "golven"], cwd=project, env=env, capture_output=True,
-        text=True, timeout=900, check=False,
+        text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-4000:]
     assert "Traceback" not in done.stdout + done.stderr and "does not exist" not in done.stdout

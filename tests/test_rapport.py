@@ -171,7 +171,7 @@ def _chromium(chromium: str, profiel: Path, *args: str) -> subprocess.CompletedP
     return subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", f"--user-data-dir={profiel}", *args],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, check=False,
     )  # fmt: skip
 
 
